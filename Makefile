@@ -1,0 +1,51 @@
+# tagbook: two commands for readers (`make book`, `make test`); the rest are helpers.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MATHJAX_VERSION := 3.2.2
+MATHJAX_DIR := book/_static_vendor/mathjax
+
+.PHONY: book test venv mathjax browser-check browser-deps bench lock clean
+
+venv: $(STAMP)
+
+# The virtual environment is (re)built when missing or when the pins change.
+$(STAMP): pyproject.toml requirements/constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -e .
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+# MathJax 3 from npm, served from the book's own folder (never from a CDN).
+mathjax: $(MATHJAX_DIR)/tex-chtml.js
+$(MATHJAX_DIR)/tex-chtml.js:
+	@command -v npm >/dev/null || { echo "error: npm is needed to vendor MathJax" >&2; exit 1; }
+	rm -rf .cache/mathjax && mkdir -p .cache/mathjax $(MATHJAX_DIR)
+	npm install --silent --no-audit --no-fund --prefix .cache/mathjax mathjax@$(MATHJAX_VERSION)
+	cp -r .cache/mathjax/node_modules/mathjax/es5/. $(MATHJAX_DIR)/
+
+book: $(STAMP) mathjax
+	$(VENV)/bin/tagbook book
+
+browser-deps:
+	bash scripts/install-browser.sh
+
+browser-check: browser-deps
+	$(PY) -m tagbook.browsercheck _build/html --screenshots _build/screenshots
+
+bench: $(STAMP)
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+lock: $(STAMP)
+	{ echo "# Full lock of the environment (direct pins live in pyproject.toml). Regenerate with: make lock"; \
+	  echo "torch==2.13.0"; $(PY) -m pip freeze --exclude-editable | grep -v -i '^torch=='; } > requirements/constraints.txt.new
+	mv requirements/constraints.txt.new requirements/constraints.txt
+
+clean:
+	rm -rf _build book/_generated
