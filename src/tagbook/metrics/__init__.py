@@ -1,0 +1,1 @@
+"""Evaluation metrics, each matching the papers' definitions (see each function's docstring)."""
