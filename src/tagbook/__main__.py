@@ -1,0 +1,5 @@
+import sys
+
+from tagbook.cli import main
+
+sys.exit(main())
