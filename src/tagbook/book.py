@@ -70,6 +70,7 @@ def execute_chapter(source: Path, parameters: Mapping[str, Any] | None = None, l
                 log_output=log_output,
             )
         except papermill.PapermillExecutionError as exc:
+            stale_claims.unlink(missing_ok=True)  # claims of a run that failed are not evidence
             failed = out_dir / f"{source.stem}.failed.ipynb"
             if partial.exists():
                 shutil.copy(partial, failed)
