@@ -1,0 +1,1 @@
+"""Annotation methods, one module per method (import the module you need)."""
