@@ -1,0 +1,281 @@
+"""The book's configuration: what it builds, what it never executes, and that it loads nothing from outside."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+GENERATED = "book/_generated/"
+FIVE_PAPERS = {
+    "wei2017harvesting",
+    "he2015drel",
+    "ni2016sampled",
+    "kovacs2019adding",
+    "mohammadshahi2019aligning",
+}
+
+
+def toc_files() -> list[str]:
+    return [TOC["root"]] + [entry["file"] for entry in TOC["chapters"]]
+
+
+def sphinx_config() -> dict:
+    return CONFIG["sphinx"]["config"]
+
+
+def bibliography_keys() -> set[str]:
+    from pybtex.database import parse_file
+
+    return set(parse_file(str(ROOT / CONFIG["bibtex_bibfiles"][0])).entries.keys())
+
+
+# ---------------------------------------------------------------------------------------------
+# What is built and how
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [".venv", ".cache", ".git", "src", "tests", "notebooks", "benchmarks", "scripts", "_build",
+     "README.md", "node_modules", "book/_static_vendor"],
+)
+def test_config_excludes_everything_that_is_not_a_page(pattern):
+    assert pattern in CONFIG["exclude_patterns"]
+
+
+def test_only_toc_files_are_built_and_nothing_is_executed():
+    assert CONFIG["only_build_toc_files"] is True
+    assert CONFIG["execute"]["execute_notebooks"] == "off"
+
+
+def test_toc_is_a_flat_book_rooted_at_the_intro():
+    assert TOC["format"] == "jb-book"
+    assert TOC["root"] == "book/intro"
+    assert set(TOC) == {"format", "root", "chapters"}
+    assert all(set(entry) == {"file"} for entry in TOC["chapters"])
+    files = toc_files()
+    assert len(files) == len(set(files)), "a page is listed twice"
+    assert files[-2:] == [GENERATED + "claims", "book/bibliography"]
+
+
+def test_toc_names_only_pages_that_exist_or_are_generated():
+    notebooks = {p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.py")}
+    for name in toc_files():
+        if name.startswith(GENERATED):
+            stem = name[len(GENERATED):]
+            # claims.md is written by the book build; every other generated page is an executed
+            # notebook whose Jupytext source must exist.
+            assert stem == "claims" or stem in notebooks, f"{name}: no notebooks/{stem}.py to generate it from"
+        else:
+            sources = [ROOT / f"{name}{suffix}" for suffix in (".md", ".ipynb")]
+            assert any(s.exists() for s in sources), f"{name}: no such page"
+
+
+def test_every_chapter_source_is_in_the_toc():
+    listed = set(toc_files())
+    for source in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
+        assert GENERATED + source.stem in listed, f"{source.name} is not in _toc.yml, so it would never be built"
+
+
+def test_chapters_are_in_number_order():
+    numbers = [f.split("/")[-1][:2] for f in toc_files() if re.match(r"\d\d_", f.split("/")[-1])]
+    assert numbers == sorted(numbers)
+
+
+# ---------------------------------------------------------------------------------------------
+# Offline: MathJax from the vendored copy, no outside address anywhere
+# ---------------------------------------------------------------------------------------------
+
+
+def vendored_mathjax_dir() -> str:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    return re.search(r"^MATHJAX_DIR\s*:=\s*(\S+)", makefile, re.M).group(1)
+
+
+def test_mathjax_path_points_at_the_vendored_file():
+    config = sphinx_config()
+    mathjax_dir = vendored_mathjax_dir()  # book/_static_vendor/mathjax
+    extra = config["html_extra_path"]
+    assert [posixpath.dirname(mathjax_dir)] == extra
+    # Sphinx puts "_static/" in front of a relative mathjax_path; html_extra_path copies the
+    # vendored folder's contents to the output root.
+    served = posixpath.normpath(posixpath.join("_static", config["mathjax_path"]))
+    assert served == posixpath.basename(mathjax_dir) + "/tex-chtml.js"
+    assert "://" not in config["mathjax_path"]
+    assert not config["mathjax_path"].startswith("/")
+    vendored = ROOT / mathjax_dir / "tex-chtml.js"
+    if not vendored.exists():
+        pytest.skip("MathJax is not vendored yet (make mathjax)")
+    assert vendored.stat().st_size > 100_000
+
+
+def test_config_names_no_outside_address():
+    text = (ROOT / "_config.yml").read_text(encoding="utf-8")
+    assert not re.search(r"(https?:)?//[\w.-]+\.\w+", text), "an outside URL in _config.yml"
+    assert "cdn" not in text.lower()
+
+
+def test_no_launch_repository_comment_or_analytics_buttons():
+    launch = CONFIG["launch_buttons"]
+    assert launch["thebe"] is False
+    for key in ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url"):
+        assert not launch[key], key
+    html = CONFIG["html"]
+    for key in ("use_repository_button", "use_issues_button", "use_edit_page_button"):
+        assert html[key] is False, key
+    assert not any(html["analytics"].values())
+    assert not any(html["comments"].values())
+    assert sphinx_config()["html_theme_options"]["use_download_button"] is True
+
+
+# ---------------------------------------------------------------------------------------------
+# Bibliography
+# ---------------------------------------------------------------------------------------------
+
+
+def test_bibliography_has_the_five_papers_and_complete_entries():
+    from pybtex.database import parse_file
+
+    entries = parse_file(str(ROOT / CONFIG["bibtex_bibfiles"][0])).entries
+    assert FIVE_PAPERS <= set(entries)
+    for key, entry in entries.items():
+        assert entry.persons.get("author"), f"{key}: no author"
+        assert entry.fields.get("title"), f"{key}: no title"
+        assert re.fullmatch(r"(19|20)\d\d", entry.fields.get("year", "")), f"{key}: no year"
+
+
+def cited_keys(text: str) -> set[str]:
+    keys = set()
+    for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text):
+        keys.update(k.strip() for k in group.split(","))
+    return keys
+
+
+def test_cited_keys_parse():
+    assert cited_keys("see {cite:p}`a2019x, b2020y` and {cite}`c`") == {"a2019x", "b2020y", "c"}
+
+
+def test_every_citation_in_pages_and_chapters_is_in_the_bibliography():
+    known = bibliography_keys()
+    sources = list((ROOT / "book").glob("*.md")) + list((ROOT / "notebooks").glob("*.py"))
+    for source in sources:
+        missing = cited_keys(source.read_text(encoding="utf-8")) - known
+        assert not missing, f"{source.relative_to(ROOT)} cites unknown keys {sorted(missing)}"
+
+
+def test_bibliography_page_lists_all_entries():
+    text = (ROOT / "book" / "bibliography.md").read_text(encoding="utf-8")
+    assert re.search(r"```\{bibliography\}\s*\n:all:", text)
+
+
+def test_intro_has_cjk_text_for_the_font_check():
+    text = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    for word in ("狗", "犬", "Hund"):
+        assert word in text
+
+
+# ---------------------------------------------------------------------------------------------
+# A real build of the book's configuration with stand-in chapters (seconds)
+# ---------------------------------------------------------------------------------------------
+
+
+def stand_in_notebook(title: str) -> dict:
+    """An already-executed notebook: a markdown title with math and a code cell with output."""
+    return {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": [f"# {title}\n", "\n", "Score $s = x^\\top W t$.\n"]},
+            {
+                "cell_type": "code", "execution_count": 1, "metadata": {}, "source": ["print('狗 dog')"],
+                "outputs": [{"name": "stdout", "output_type": "stream", "text": ["狗 dog\n"]}],
+            },
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+@pytest.fixture(scope="module")
+def built_book(tmp_path_factory) -> Path:
+    """Build the book's real _config.yml, _toc.yml and prose pages with stand-in chapters."""
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    if not jupyter_book.exists():
+        pytest.skip("jupyter-book is not installed in this environment")
+    root = tmp_path_factory.mktemp("book")
+    for name in ("_config.yml", "_toc.yml", "Makefile"):
+        shutil.copy(ROOT / name, root / name)
+    shutil.copytree(ROOT / "book", root / "book", ignore=shutil.ignore_patterns("_generated", "_static_vendor"))
+    (root / "book" / "_static_vendor" / "mathjax").mkdir(parents=True)
+    (root / "book" / "_static_vendor" / "mathjax" / "tex-chtml.js").write_text("/* stand-in */\n")
+    generated = root / "book" / "_generated"
+    generated.mkdir()
+    for name in toc_files():
+        if name.startswith(GENERATED):
+            stem = name[len(GENERATED):]
+            if stem == "claims":
+                (generated / "claims.md").write_text("# Claims\n\nNo chapter has recorded a claim.\n")
+            else:
+                (generated / f"{stem}.ipynb").write_text(json.dumps(stand_in_notebook(stem)))
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(root), "--builder", "html", "-W", "-n", "--keep-going"],
+        cwd=root, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return root / "_build" / "html"
+
+
+LOADED = re.compile(
+    r"<(?:script|img|iframe|source|embed|video|audio)\b[^>]*\bsrc=\"(?P<src>[^\"]+)\""
+    r"|<link\b[^>]*\bhref=\"(?P<href>[^\"]+)\"[^>]*>"
+)
+
+
+def test_built_pages_load_nothing_from_outside(built_book):
+    pages = sorted(built_book.rglob("*.html"))
+    assert len(pages) >= len(toc_files())
+    for page in pages:
+        for match in LOADED.finditer(page.read_text(encoding="utf-8")):
+            tag = match.group(0)
+            url = match.group("src") or match.group("href")
+            if match.group("href") and re.search(r'rel="(canonical|alternate|next|prev|index|search|author|license)"', tag):
+                continue
+            assert not re.match(r"(https?:)?//", url), f"{page.relative_to(built_book)} loads {url}"
+
+
+def test_built_pages_use_the_vendored_mathjax(built_book):
+    page = built_book / "book" / "intro.html"
+    src = re.search(r'<script[^>]*src="([^"]*tex-chtml\.js)[^"]*"', page.read_text(encoding="utf-8")).group(1)
+    assert (page.parent / src).resolve() == (built_book / "mathjax" / "tex-chtml.js").resolve()
+    assert (built_book / "mathjax" / "tex-chtml.js").exists()
+    assert not (built_book / "_static" / "mathjax").exists()
+
+
+def test_chapter_pages_offer_the_executed_notebook_for_download(built_book):
+    chapters = [n for n in toc_files() if n.startswith(GENERATED) and not n.endswith("claims")]
+    assert chapters
+    for name in chapters:
+        page = built_book / f"{name}.html"
+        links = re.findall(r'href="([^"]+\.ipynb)"', page.read_text(encoding="utf-8"))
+        assert links, f"{name}: no .ipynb download link"
+        for link in links:
+            target = (page.parent / link).resolve()
+            assert target.exists(), f"{name}: the download link {link} points nowhere"
+            assert json.loads(target.read_text(encoding="utf-8"))["nbformat"] == 4
+
+
+def test_bibliography_page_renders_the_papers(built_book):
+    text = (built_book / "book" / "bibliography.html").read_text(encoding="utf-8").lower()
+    for title in ("Harvesting Deep Models for Cross-Lingual Image Annotation",
+                  "Aligning Multilingual Word Embeddings for Cross-Modal Retrieval Task"):
+        assert title.lower() in text
