@@ -139,6 +139,12 @@ def test_no_launch_repository_comment_or_analytics_buttons():
     assert sphinx_config()["html_theme_options"]["use_download_button"] is True
 
 
+def test_thebe_is_not_loaded_and_citations_are():
+    extensions = sphinx_config()["extensions"]
+    assert "sphinx_thebe" not in extensions  # it would load thebe from unpkg.com
+    assert {"myst_nb", "jupyter_book", "sphinx_book_theme", "sphinx_external_toc", "sphinxcontrib.bibtex"} <= set(extensions)
+
+
 # ---------------------------------------------------------------------------------------------
 # Bibliography
 # ---------------------------------------------------------------------------------------------
@@ -251,6 +257,10 @@ def test_built_pages_load_nothing_from_outside(built_book):
             if match.group("href") and re.search(r'rel="(canonical|alternate|next|prev|index|search|author|license)"', tag):
                 continue
             assert not re.match(r"(https?:)?//", url), f"{page.relative_to(built_book)} loads {url}"
+
+
+def test_built_pages_have_no_thebe(built_book):
+    assert "thebe" not in (built_book / "book" / "intro.html").read_text(encoding="utf-8").lower()
 
 
 def test_built_pages_use_the_vendored_mathjax(built_book):
