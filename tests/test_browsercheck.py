@@ -54,6 +54,7 @@ def site(tmp_path_factory) -> Path:
     ))
     (root / "no_title.html").write_text(page(None, "<p>no title here</p>"))
     (root / "dead_link.html").write_text(page("Dead link", '<a href="nowhere.ipynb">download</a>'))
+    (root / "math_without_mathjax.html").write_text(page("Math", '<p><span class="math">\\(x^2\\)</span></p>'))
     (root / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=good.html" />')
     # assets' folders are not pages
     (root / "_static").mkdir()
@@ -143,6 +144,11 @@ def test_missing_title_is_found(reports):
 def test_link_to_missing_file_is_found(reports):
     problems = problems_of(reports[0], "dead_link.html")
     assert any(p.startswith("link to a missing file") and p.endswith("nowhere.ipynb") for p in problems)
+
+
+@needs_chromium
+def test_math_that_mathjax_never_typeset_is_found(reports):
+    assert problems_of(reports[0], "math_without_mathjax.html") == ["page has math but MathJax did not load"]
 
 
 @needs_chromium

@@ -159,7 +159,7 @@ async (timeoutMs) => {
 
 _WAIT_FOR_MATH = """
 async (timeoutMs) => {
-  const hasMath = document.querySelector(".math, .mathjax_process, .tex2jax_process") !== null;
+  const hasMath = document.querySelector(".math") !== null;
   if (!hasMath) return { hasMath: false, typeset: 0, loaded: false };
   const mj = window.MathJax;
   const started = mj && mj.startup && mj.startup.promise;
