@@ -64,3 +64,14 @@ def test_errors():
         fitted().score(np.ones((1, 5)))
     with pytest.raises(ValueError, match="truth"):
         fitted().pad_truth(np.ones((1, 2), dtype=bool))
+
+
+def test_a_lexicon_object_works_like_a_mapping():
+    class Lexicon:
+        def translate(self, word, k=None):
+            return DICTIONARY.get(word, [])
+
+    mt = MachineTranslation(Lexicon(), TARGET, lang="zh").fit(SOURCE)
+    assert mt.translations == fitted().translations
+    with pytest.raises(TypeError, match="lexicon"):
+        MachineTranslation(42, TARGET)

