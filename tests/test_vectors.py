@@ -194,8 +194,11 @@ def test_ginza_vectors_when_installed():
             load_vectors("ja-ginza")
         pytest.skip("ja-ginza is not installed")
     ja = load_vectors("ja-ginza")
-    assert len(ja) == 20000 and ja.dim == 300
-    assert "猫" in [w for w, _ in ja.most_similar("犬", k=10)] or "愛犬" in [w for w, _ in ja.most_similar("犬", k=10)]
+    assert len(ja) == 20000 and ja.dim == 300 and len(ja.aliases) > 400000
+    assert "愛犬" in [w for w, _ in ja.most_similar("犬", k=5)]
+    assert ja.similarity("犬", "猫") > ja.similarity("犬", "車") + 0.2
+    found, missing = ja.phrase_tokens("庭で遊んでいる黒い犬")
+    assert "遊ぶ" in found and "犬" in found and not missing  # 遊ん found by its dictionary form
 
 
 # ----------------------------------------------------------------------------- skip-gram

@@ -51,6 +51,7 @@ __all__ = [
     "Lexicon",
     "normalize_gloss",
     "load_cedict",
+    "load_cc_cedict",
     "load_jmdict",
     "load_muse_dictionary",
     "toy_lexicon",
@@ -255,6 +256,9 @@ def load_cedict() -> Lexicon:
     return Lexicon(index, source="en", target="zh", name="CC-CEDICT")
 
 
+load_cc_cedict = load_cedict
+
+
 # --------------------------------------------------------------------------------------- JMdict
 
 _COMMON_TAGS = {"news1", "ichi1", "spec1", "spec2", "gai1"}
@@ -302,8 +306,14 @@ def _jmdict_rows(db: Path):
 
 
 def _jmdict_database(path: str | Path | None) -> Path:
-    if path is None:
-        return _package_file("jamdict_data", "jamdict.db.xz", "jamdict-data==1.5")
+    if path is None:  # pip builds jamdict-data's wheel by unpacking jamdict.db.xz to jamdict.db
+        spec = importlib.util.find_spec("jamdict_data")
+        if spec is None or not spec.submodule_search_locations:
+            raise ModuleNotFoundError(
+                "the English-Japanese lexicon needs the package jamdict-data==1.5 "
+                "(`pip install jamdict-data==1.5`; jamdict itself is not needed), or pass path="
+            )
+        path = Path(next(iter(spec.submodule_search_locations)))
     path = Path(path)
     if path.is_dir():
         for name in ("jamdict.db", "jamdict.db.xz", "jamdict_data/jamdict.db.xz"):
@@ -318,10 +328,11 @@ def load_jmdict(path: str | Path | None = None) -> Lexicon:
     """English -> Japanese from JMdict (the SQLite database of ``jamdict-data==1.5``).
 
     ``path``: a ``jamdict.db`` or ``jamdict.db.xz`` file (or a folder holding one); by default the
-    installed ``jamdict_data`` package (only ``jamdict-data`` is needed, not ``jamdict``). An xz
-    file is unpacked once to a temporary 325 MB database (SQLite cannot read it compressed), the
-    English index is built from it (tens of seconds) and cached as gzip JSON; the temporary
-    database is then deleted. Headwords are the first kanji spelling, or the first kana reading
+    installed ``jamdict_data`` package (only ``jamdict-data`` is needed, not ``jamdict``; installing
+    it unpacks the 325 MB ``jamdict.db``, which is opened read-only). An xz file is unpacked once
+    to a temporary database (SQLite cannot read it compressed; about 5 s), the English index is
+    built (about 6 s) and cached as gzip JSON (about 1 s to load); the temporary database is then
+    deleted. Headwords are the first kanji spelling, or the first kana reading
     for entries "usually written using kana alone".
     """
     database = _jmdict_database(path)
