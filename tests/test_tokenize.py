@@ -38,6 +38,13 @@ def test_japanese_surface_forms_lemmas_and_pos():
     assert sky.lemma == "スカイ"  # UniDic's 'スカイ-sky' without its English gloss
 
 
+def test_lookup_forms_try_the_written_case_then_lower_case():
+    assert lookup_forms("Der hund", "de") == [["Der", "der"], ["hund", "Hund"]]
+    assert lookup_forms("a Dog&apos;s toy", "en") == [["a"], ["Dog's", "dog's"], ["toy"]]
+    assert [forms[0].lower() for forms in lookup_forms("Der HUND", "de")] == tokenize("Der HUND", "de")
+    assert lookup_forms("黑色的狗", "zh") == [["黑色"], ["的"], ["狗"]]
+
+
 def test_clear_errors():
     with pytest.raises(ValueError, match="lang must be one of"):
         tokenize("bonjour", "fr")

@@ -104,6 +104,13 @@ def test_subset_save_load_and_aliases(tiny, tmp_path):
     assert WordVectors.from_keyed_vectors(kv).words == back.words
 
 
+def test_phrase_vector_finds_capitalised_german_nouns():
+    vectors = WordVectors(["Hund", "der", "braun"], np.eye(3), lang="de")
+    np.testing.assert_allclose(vectors.phrase_vector("Der braune Hund"), [0.5, 0.5, 0])
+    np.testing.assert_allclose(vectors.phrase_vector("HUND"), [1, 0, 0])  # found capitalised
+    assert vectors.phrase_vector("Katze") is None
+
+
 def test_unknown_name_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown word vectors 'glove-xx'"):
         load_vectors("glove-xx")
@@ -242,6 +249,13 @@ def test_toy_vectors_are_trained_once_and_cached(private_cache, monkeypatch):
     np.testing.assert_array_equal(first.matrix, second.matrix)
     load_vectors("toy-de", n_sentences=300, seed=1, config=config)
     assert len(calls) == 2  # other corpus parameters, other cache entry
+
+
+def test_toy_vectors_from_the_world_corpus(private_cache):
+    pytest.importorskip("tagbook.world.corpora")
+    german = load_vectors("toy-de", n_sentences=3000, seed=0)
+    assert german.lang == "de" and german.dim == 100 and "Hund" in german
+    assert german.phrase_vector("ein brauner hund") is not None
 
 
 # ----------------------------------------------------------------------------- restricted unpickler

@@ -141,9 +141,18 @@ def analyze_japanese(text: str) -> list[JapaneseToken]:
 def lookup_forms(text: str, lang: str) -> list[list[str]]:
     """For each token of ``text``, the forms to try in a vocabulary, most specific first.
 
-    English/German/Chinese: just the token. Japanese: surface, dictionary form, lemma (distinct),
-    so that 遊ん is found as 遊ぶ in a vocabulary of dictionary forms.
+    English: the token as written, then lower-cased. German: as written, lower-cased, then
+    capitalised (German vocabularies keep nouns capitalised: hund is found as Hund). Chinese: the token. Japanese: surface, dictionary form, lemma
+    (distinct), so that 遊ん is found as 遊ぶ in a vocabulary of dictionary forms.
     """
+    _check_lang(lang)
+    if lang in ("en", "de"):
+        pattern = _EN_TOKEN if lang == "en" else _DE_TOKEN
+        text = html.unescape(text).replace("\u2019", "'")
+        written = pattern.findall(text)  # tokenize's tokens before lower-casing
+        if lang == "en":
+            return [list(dict.fromkeys([token, token.lower()])) for token in written]
+        return [list(dict.fromkeys([token, token.lower(), token.lower().capitalize()])) for token in written]
     if lang != "ja":
         return [[token] for token in tokenize(text, lang)]
     forms = []
