@@ -18,10 +18,8 @@ once per caption (a caption that says 狗 twice is one vote for 狗).
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -47,18 +45,11 @@ class GroundTruthConfig:
         return tag not in self.exclude_tags and any(tag.startswith(p) for p in self.pos_prefixes)
 
 
-@lru_cache(maxsize=1)
-def _posseg():
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg
-
-
 def pos_tag(text: str) -> list[tuple[str, str]]:
     """``[(word, tag), ...]`` by jieba's part-of-speech segmenter (deterministic)."""
-    return [(pair.word, pair.flag) for pair in _posseg().cut(text)]
+    from tagbook.text.tokenize import pos_tags
+
+    return pos_tags(text, "zh")
 
 
 def caption_words(caption: str, config: GroundTruthConfig | None = None) -> list[str]:
