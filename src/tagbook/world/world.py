@@ -7,7 +7,6 @@ worker processes, and the first ``n`` images of a larger world equal a world of 
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Iterable
@@ -319,10 +318,16 @@ def _splits(config: WorldConfig) -> dict[str, np.ndarray]:
 
 
 def generate_world(config: WorldConfig, workers: int | None = None, progress: bool = True) -> ToyWorld:
-    """Generate a world (no cache). ``workers``: processes to use (default: 2 for big worlds)."""
+    """Generate a world (no cache).
+
+    ``workers``: processes to use (default 1). Every image has its own generator, so the world
+    is the same for any number of workers; on a 2-core machine shared with other work one
+    process was measured faster than two (benchmarks/bench_world.py).
+    """
     n = config.n_images
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1) if n >= 2000 else 1
+    workers = 1 if workers is None else int(workers)
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     chunks = [range(start, min(n, start + 250)) for start in range(0, n, 250)]
     bar = tqdm(total=n, desc="toy world", unit="img", disable=not progress)
     records: list[dict] = []
