@@ -12,11 +12,12 @@ MATHJAX_DIR := book/_static_vendor/mathjax
 venv: $(STAMP)
 
 # The virtual environment is (re)built when missing or when the pins change.
-$(STAMP): pyproject.toml requirements/constraints.txt
+$(STAMP): pyproject.toml requirements/constraints.txt requirements/no-deps.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade --quiet pip
 	$(PY) -m pip install --quiet -c requirements/constraints.txt -e .
+	$(PY) -m pip install --quiet --no-deps -r requirements/no-deps.txt
 	touch $(STAMP)
 
 test: $(STAMP)

@@ -46,3 +46,13 @@ def test_the_lock_file_agrees_with_the_direct_pins():
     )
     for name, version in _pins(project["dependencies"]).items():
         assert lock.get(name) == version, f"{name}: pyproject pins {version}, the lock has {lock.get(name)}"
+
+
+def test_data_only_packages_are_pinned_exactly():
+    lines = [
+        line for line in (ROOT / "requirements" / "no-deps.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert set(_pins(lines)) == {"ja-ginza", "jamdict-data"}
+    assert "requirements/no-deps.txt" in (ROOT / "Makefile").read_text()
+    assert "requirements/no-deps.txt" in (ROOT / "environment.yml").read_text()
