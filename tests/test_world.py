@@ -245,3 +245,14 @@ def test_cache_round_trip_and_recovery_from_truncation(tmp_path, monkeypatch):
     regenerated = make_world(cfg, progress=False)
     np.testing.assert_array_equal(regenerated.images, first.images)
     assert len(path.read_bytes()) > 1000
+
+
+def test_summary_check_finds_every_caption_true_to_the_masks(world):
+    from tagbook.world import summary
+
+    table = summary.caption_mask_agreement(world)
+    assert (table["checked"] > 0).all()
+    assert (table["agree"] == table["checked"]).all()
+    freq = summary.tag_rank_frequency(world)
+    assert freq["count"].is_monotonic_decreasing and freq["rank"].iloc[0] == 1
+    assert len(summary.polysemy_table()) >= 8 and len(summary.near_synonym_table()) >= 6

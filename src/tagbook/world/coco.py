@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from tagbook.world.captions import LANGS
 from tagbook.world.concepts import CATEGORIES, CATEGORY_INFO

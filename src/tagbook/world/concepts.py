@@ -394,3 +394,12 @@ def names_by_english(word: str) -> list[str]:
 
 POLYSEMOUS = ("shutter", "bat", "mouse", "bank", "orange")
 """English names shared by two labels with different meanings (and different translations)."""
+
+NEAR_SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("window", "shutter.window"),  # 窗户 / 百叶窗
+    ("cup", "mug"),  # 杯子 / 马克杯
+    ("boat", "ship"),  # 船 / 轮船
+    ("car", "bus", "truck"),  # 汽车 / 公共汽车 / 卡车
+    ("mouse.animal", "rabbit"),  # small grey-brown rodent-like animals
+)
+"""Groups of distinct labels whose target names (or looks) lie close together, on purpose."""

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Iterable
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from tagbook.cache import cache_path, content_key, load_arrays, save_arrays
 from tagbook.world.captions import LANGS, CaptionSpec, image_captions
