@@ -22,7 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
-from tagbook.world.concepts import CATEGORIES, CATEGORY_INFO, COLOURS, SCENES
+from tagbook.world.concepts import CATEGORIES, CATEGORY_INFO, COLOURS
 
 LANGS = ("en", "zh", "de", "ja")
 RELATIONS = ("next_to", "left_of", "right_of", "above", "below")
