@@ -24,9 +24,12 @@ NOTHING_SHARED = ["一只猫。", "一辆汽车。", "天空。", "大海。", "
 def test_kept_parts_of_speech():
     # nouns, verbs, place words (街上); not numerals (一个), prepositions (在) or punctuation
     assert caption_words("一个男人在街上骑自行车。") == ["男人", "街上", "骑", "自行车"]
-    # adjectives (蓝) are kept, bare localisers (上, tag f) are not by default
+    # adjectives (蓝) are kept, bare one-character localisers (上, tag f) are not by default
     assert caption_words("草地上有两只狗，天很蓝。") == ["草地", "有", "狗", "蓝"]
-    assert "上" in caption_words("草地上有两只狗，天很蓝。", GroundTruthConfig(pos_prefixes=("n", "v", "a", "s", "f")))
+    assert "上" in caption_words("草地上有两只狗，天很蓝。", GroundTruthConfig(locality_min_chars=1))
+    # two-character localisers are locality words
+    assert caption_words("左边有一只猫。") == ["左边", "有", "猫"]
+    assert caption_words("左边有一只猫。", GroundTruthConfig(pos_prefixes=("n",))) == ["猫"]
 
 
 def test_words_in_at_least_two_captions_by_hand():
@@ -64,3 +67,11 @@ def test_ground_truth_matrix_and_the_papers_statistics():
         "labels_per_image_max": 4,
     }
     assert label_statistics([]) ["distinct_labels"] == 0
+
+
+def test_picture_words_can_be_left_out():
+    from tagbook.groundtruth import PICTURE_WORDS
+
+    captions = ["雪地上有一只狗。", "雪地上有一只猫。", "这张照片里有雪地。"]
+    assert image_labels(captions) == ["雪地", "有"]
+    assert image_labels(captions, GroundTruthConfig(stopwords=PICTURE_WORDS)) == ["雪地"]

@@ -7,10 +7,17 @@ The paper used the boson segmenter; here jieba (``jieba.posseg``) does it, with 
 - nouns: tags starting with ``n`` (n, nr, ns, nt, nz, ng, ...);
 - verbs: ``v`` (v, vn, vd, ...);
 - adjectives: ``a`` (a, ad, an, ...);
-- locality words: ``s``, jieba's place words (街上, 海边, 水中). The paper's example of a locality
-  word, 街上, is tagged ``s`` by jieba. jieba's ``f`` (bare localisers such as 上, 里, 中) is left
-  out by default: it would make 上 a label of almost every image. Add ``"f"`` to
-  :attr:`GroundTruthConfig.pos_prefixes` to keep it.
+- locality words: ``s``, jieba's place words (街上, 海边, 水中; the paper's example of a
+  locality word, 街上, is tagged ``s`` by jieba), and ``f``, its localisers (左边, 上方, 中间),
+  when they have at least two characters. A bare one-character localiser (上, 里, 中) is a suffix
+  that jieba splits off (草地/上, where boson keeps 街上 whole); kept, it would be a label of
+  almost every image. :attr:`GroundTruthConfig.locality_min_chars` sets that length.
+
+:data:`PICTURE_WORDS` lists words that speak about the caption or the picture rather than what
+it shows (有 "there is", 是 "is", 图 / 画面 / 照片 "picture", 背景 "background"). The paper's rule
+keeps them (they are verbs and nouns); :func:`ground_truth` keeps them unless they are passed as
+``stopwords``. Where a caption grammar says "in the snow there is ..." in almost every caption, 有
+becomes a label of almost every image, and any method that ranks 有 high gets hits for free.
 
 Latin-script tokens (jieba's ``eng``), numerals and punctuation are never kept. A word counts
 once per caption (a caption that says 狗 twice is one vote for 狗).
@@ -25,13 +32,17 @@ from typing import Iterable, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
-__all__ = ["GroundTruthConfig", "GroundTruth", "caption_words", "image_labels", "ground_truth", "label_statistics"]
+__all__ = ["PICTURE_WORDS", "GroundTruthConfig", "GroundTruth", "caption_words", "image_labels", "ground_truth", "label_statistics"]
+
+
+PICTURE_WORDS = frozenset({"有", "是", "图", "图中", "图片", "画面", "照片", "背景"})
 
 
 @dataclass(frozen=True)
 class GroundTruthConfig:
     min_captions: int = 2
-    pos_prefixes: tuple[str, ...] = ("n", "v", "a", "s")
+    pos_prefixes: tuple[str, ...] = ("n", "v", "a", "s", "f")
+    locality_min_chars: int = 2  # a word tagged f (localiser) needs this many characters
     exclude_tags: tuple[str, ...] = ()  # exact tags to drop although their prefix is kept
     stopwords: frozenset[str] = field(default_factory=frozenset)
 
@@ -41,8 +52,10 @@ class GroundTruthConfig:
         if isinstance(self.pos_prefixes, str) or not self.pos_prefixes:
             raise ValueError(f"pos_prefixes must be a non-empty tuple of tag prefixes, got {self.pos_prefixes!r}")
 
-    def keeps(self, tag: str) -> bool:
-        return tag not in self.exclude_tags and any(tag.startswith(p) for p in self.pos_prefixes)
+    def keeps(self, tag: str, word: str = "") -> bool:
+        if tag in self.exclude_tags or not any(tag.startswith(p) for p in self.pos_prefixes):
+            return False
+        return not (tag == "f" and len(word) < self.locality_min_chars)
 
 
 def pos_tag(text: str) -> list[tuple[str, str]]:
@@ -55,7 +68,7 @@ def pos_tag(text: str) -> list[tuple[str, str]]:
 def caption_words(caption: str, config: GroundTruthConfig | None = None) -> list[str]:
     """The distinct kept words (by part of speech) of one caption, in order of appearance."""
     config = config or GroundTruthConfig()
-    words = (word.strip() for word, tag in pos_tag(caption) if config.keeps(tag))
+    words = (word.strip() for word, tag in pos_tag(caption) if config.keeps(tag, word.strip()))
     return list(dict.fromkeys(w for w in words if w and w not in config.stopwords))
 
 

@@ -1,0 +1,246 @@
+"""Experiments of Wei, Wang and Li (2017): harvesting source models for target-language labels.
+
+One task, three data sources:
+
+- the toy world (source labels: the world's English labels; hierarchy: the world's concept tree,
+  and WordNet for scenes and colours; target labels: the Chinese ground truth of the test images);
+- Flickr8k-CN (source labels: ImageNet's 1000 classes; hierarchy: WordNet; target labels: the
+  ground truth from the human-translated test captions);
+- the hand-labelled sample photos.
+
+:class:`Harvest` holds the label side of a task (source and target vectors, the dictionary of the
+translation baseline) and scores a source model's probabilities with any of the methods:
+``mt``, ``conse``, ``hierse``, ``label-enhanced-conse`` and ``label-enhanced-hierse`` (with
+``theta``). Ground-truth words without a vector in the space stay in the ground truth: the
+zero-shot methods can never predict them (score ``-inf``), the translation baseline can.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from tagbook.methods.conse import ConSE, ZeroShotConfig
+from tagbook.methods.hierse import HierSEConfig, ancestor_distances, hierse_label_vectors
+from tagbook.methods.label_enhanced import LabelEnhancedZeroShot
+from tagbook.methods.machine_translation import MachineTranslation
+from tagbook.metrics.ranking import hits_at_k
+from tagbook.ranking import top_k
+
+__all__ = [
+    "SourceVocabulary",
+    "Harvest",
+    "METHOD_NAMES",
+    "toy_source_vocabulary",
+    "imagenet_source_vocabulary",
+    "bootstrap_hits",
+    "content_vocabulary",
+]
+
+METHOD_NAMES = {
+    "mt": "machine translation",
+    "conse": "zero-shot (ConSE)",
+    "hierse": "zero-shot (HierSE)",
+    "label-enhanced-conse": "label-enhanced (ConSE)",
+    "label-enhanced-hierse": "label-enhanced (HierSE)",
+}
+KS = (1, 5, 10)
+
+
+@dataclass
+class SourceVocabulary:
+    """The source model's labels: English names (ConSE, MT) and hierarchy nodes (HierSE)."""
+
+    names: list[str]
+    nodes: list[str]
+    paths_of: Callable[[str], list[list[str]]]
+    node_text: Callable[[str], str]
+
+    def __post_init__(self) -> None:
+        if len(self.names) != len(self.nodes):
+            raise ValueError(f"{len(self.names)} names but {len(self.nodes)} nodes")
+
+
+def toy_source_vocabulary(vocabulary) -> SourceVocabulary:
+    """The toy world's labels as a source vocabulary.
+
+    Objects climb the world's concept tree (a shortened WordNet path up to ``entity``); scenes and
+    colours with a WordNet synset climb WordNet itself; sizes and positions have no hierarchy.
+    """
+    from tagbook.world.concepts import CONCEPTS, hypernym_path
+
+    wordnet_nodes = {}
+
+    def paths_of(node: str) -> list[list[str]]:
+        if node in CONCEPTS:
+            return [[c.key for c in hypernym_path(node)]]
+        if node.startswith("wn:"):
+            from tagbook.hierarchy import wordnet
+
+            return [["wn:" + s.wnid for s in p] for p in wordnet().hypernym_paths(node[3:])]
+        return [[node]]
+
+    def node_text(node: str) -> str:
+        if node in CONCEPTS:
+            return CONCEPTS[node].names["en"]
+        if node in wordnet_nodes:
+            return wordnet_nodes[node]
+        from tagbook.hierarchy import wordnet
+
+        return wordnet().synset(node[3:]).lemma_names[0].replace("_", " ")
+
+    names, nodes = [], []
+    for label in vocabulary:
+        names.append(label.names["en"])
+        if label.key in CONCEPTS:
+            nodes.append(label.key)
+        elif label.wnid:
+            node = "wn:" + label.wnid
+            wordnet_nodes[node] = label.names["en"]
+            nodes.append(node)
+        else:
+            nodes.append(label.key)
+            wordnet_nodes[label.key] = label.names["en"]
+    return SourceVocabulary(names, nodes, paths_of, node_text)
+
+
+def imagenet_source_vocabulary(names: Sequence[str], wnids: Sequence[str]) -> SourceVocabulary:
+    """ImageNet-1k classes: clean English names, WordNet hypernym paths by wnid."""
+    from tagbook.hierarchy import wordnet
+
+    net = wordnet()
+    own = dict(zip(wnids, names))
+
+    def paths_of(node: str) -> list[list[str]]:
+        return [[s.wnid for s in p] for p in net.hypernym_paths(node)]
+
+    def node_text(node: str) -> str:
+        return own.get(node) or net.synset(node).lemma_names[0].replace("_", " ")
+
+    return SourceVocabulary(list(names), list(wnids), paths_of, node_text)
+
+
+@dataclass
+class Harvest:
+    """The label side of one cross-lingual task, and the methods that score with it."""
+
+    source: SourceVocabulary
+    target_words: list[str]
+    space: object  # a BilingualSpace: embed(texts, lang)
+    dictionary: object  # mapping English -> senses, or a lexicon with translate()
+    lang: str = "zh"
+    k: int = 10
+    hierse: HierSEConfig = field(default_factory=HierSEConfig)
+
+    def fit(self) -> "Harvest":
+        self.target_vectors = self.space.embed(self.target_words, self.lang)
+        self.target_has_vector = np.abs(self.target_vectors).sum(axis=1) > 0
+        self.source_vectors = self.space.embed(self.source.names, "en")
+        h = self.hierse
+        needed = sorted({
+            a for n in self.source.nodes
+            for a in ancestor_distances(n, self.source.paths_of(n), h.max_distance, h.parents)
+        })
+        node_vectors = self.space.embed([self.source.node_text(n) for n in needed], "en")
+        found = {n: v for n, v in zip(needed, node_vectors) if np.abs(v).sum() > 0}
+        self.hierse_vectors = hierse_label_vectors(self.source.nodes, self.source.paths_of, found.get, h)
+        self.mt = MachineTranslation(self.dictionary, self.target_words, lang=self.lang).fit(self.source.names)
+        self._models = {
+            "conse": ConSE(ZeroShotConfig(self.k)).fit(self.source_vectors, self.target_vectors),
+            "hierse": ConSE(ZeroShotConfig(self.k)).fit(self.hierse_vectors, self.target_vectors),
+        }
+        return self
+
+    def coverage(self) -> dict[str, float]:
+        """How much of each vocabulary the space (and the dictionary) covers."""
+        hier = np.isfinite(self.hierse_vectors).all(axis=1)
+        return {
+            "target labels": len(self.target_words),
+            "target labels in the space": int(self.target_has_vector.sum()),
+            "source labels": len(self.source.names),
+            "source labels in the space": int((np.abs(self.source_vectors).sum(axis=1) > 0).sum()),
+            "source labels with a HierSE vector": int(hier.sum()),
+            "source labels translated": int(sum(self.mt.found)),
+            "translations in the target vocabulary": int((np.array(self.mt._column) < len(self.target_words)).sum()),
+        }
+
+    # ---- scoring ------------------------------------------------------------------------------
+    def labels(self, method: str) -> list[str]:
+        return self.mt.labels if method == "mt" else self.target_words
+
+    def score(self, probs: np.ndarray, method: str, theta: float = 0.5) -> np.ndarray:
+        if method == "mt":
+            return self.mt.score(probs)
+        if method in ("conse", "hierse"):
+            return self._models[method].score(probs)
+        if method.startswith("label-enhanced-"):
+            base = self._models[method[len("label-enhanced-"):]]
+            return LabelEnhancedZeroShot(base, theta).score(probs)
+        raise ValueError(f"unknown method {method!r}; known: {', '.join(METHOD_NAMES)}")
+
+    def truth_for(self, method: str, truth: np.ndarray) -> np.ndarray:
+        return self.mt.pad_truth(truth) if method == "mt" else np.asarray(truth, dtype=bool)
+
+    def evaluate(self, probs: np.ndarray, truth: np.ndarray, method: str, theta: float = 0.5) -> dict[str, float]:
+        """hit@1, hit@5, hit@10 and their sum (shares, not percent)."""
+        return hits_at_k(self.score(probs, method, theta), self.truth_for(method, truth), KS)
+
+    def theta_curve(self, probs: np.ndarray, truth: np.ndarray, thetas: Sequence[float], bases=("conse", "hierse"),
+                    progress: bool = False) -> pd.DataFrame:
+        """Fig. 2: hit@k and their sum against theta, for label-enhanced on each zero-shot base."""
+        rows = []
+        grid = [(b, float(t)) for b in bases for t in thetas]
+        for base, theta in tqdm(grid, desc="theta", disable=not progress):
+            row = {"base": base, "theta": theta}
+            row.update(self.evaluate(probs, truth, f"label-enhanced-{base}", theta))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def top_labels(self, probs: np.ndarray, method: str, theta: float = 0.5, n: int = 5) -> list[list[str]]:
+        scores = self.score(probs, method, theta)
+        labels = self.labels(method)
+        return [[labels[j] for j in row if np.isfinite(scores[i, j])] for i, row in enumerate(top_k(scores, n))]
+
+    def top_source_labels(self, probs: np.ndarray, n: int = 5) -> list[list[str]]:
+        return [[self.source.names[j] for j in row] for row in top_k(np.asarray(probs, dtype=float), n)]
+
+
+def content_vocabulary(sentences: Sequence[str], vocabulary: Sequence[str], config=None) -> list[str]:
+    """Words of ``vocabulary`` that the ground-truth rule keeps somewhere in ``sentences``.
+
+    A target vocabulary for a word space: its Chinese words that are nouns, verbs, adjectives or
+    locality words in context (tagged in running text, where a lone word would be tagged badly),
+    in the order of ``vocabulary``.
+    """
+    from tagbook.groundtruth import caption_words
+
+    kept: set[str] = set()
+    for sentence in sentences:
+        kept.update(caption_words(sentence, config))
+    return [w for w in vocabulary if w in kept]
+
+
+def bootstrap_hits(scores: np.ndarray, truth: np.ndarray, rng: np.random.Generator, n_boot: int = 2000,
+                   level: float = 0.95) -> pd.DataFrame:
+    """hit@k and their sum with percentile bootstrap intervals over images (resampled with replacement)."""
+    scores = np.asarray(scores, dtype=float)
+    truth = np.asarray(truth, dtype=bool)
+    n = len(scores)
+    per_image = np.stack([(top_k_hits(scores, truth, k)) for k in KS], axis=1).astype(float)  # (n, 3)
+    idx = rng.integers(0, n, size=(n_boot, n))
+    boot = per_image[idx].mean(axis=1)  # (n_boot, 3)
+    boot = np.concatenate([boot, boot.sum(axis=1, keepdims=True)], axis=1)
+    point = np.concatenate([per_image.mean(axis=0), [per_image.mean(axis=0).sum()]])
+    lo, hi = np.quantile(boot, [(1 - level) / 2, 1 - (1 - level) / 2], axis=0)
+    return pd.DataFrame({"value": point, "low": lo, "high": hi}, index=[f"hit@{k}" for k in KS] + ["sum"])
+
+
+def top_k_hits(scores: np.ndarray, truth: np.ndarray, k: int) -> np.ndarray:
+    """Per image: does the top ``k`` hold a correct label? (the per-image terms of hit@k)."""
+    from tagbook.ranking import top_k_mask
+
+    return (top_k_mask(scores, k) & truth).any(axis=1)
