@@ -1,0 +1,200 @@
+"""Known-answer tests for cross-lingual alignment and CSLS retrieval (tagbook.text.align)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import ortho_group
+
+from tagbook.metrics.translation import hub_count, translation_precision
+from tagbook.text.align import (
+    BilingualDictionary,
+    LeastSquaresAlignment,
+    ProcrustesAlignment,
+    RCSLSAlignment,
+    RCSLSConfig,
+    csls_scores,
+    make_alignment,
+    mean_topk_similarity,
+    normalize_rows,
+    procrustes,
+    retrieve,
+)
+
+torch.set_num_threads(2)
+
+
+def planted_rotation(n=400, d=20, seed=0):
+    rng = np.random.default_rng(seed)
+    Y = normalize_rows(rng.normal(size=(n, d))).astype(np.float64)
+    R = ortho_group.rvs(d, random_state=seed)  # target = R @ source
+    X = Y @ R  # rows: x_i = R^T y_i
+    return X, Y, R
+
+
+def test_procrustes_recovers_planted_rotation():
+    X, Y, R = planted_rotation()
+    W = ProcrustesAlignment().fit(X, Y).W_
+    assert np.abs(W.astype(np.float64) - R).max() < 1e-5
+    assert np.abs(procrustes(X, Y) - R).max() < 1e-10
+
+
+def test_procrustes_rectangular_is_partial_isometry():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 8))
+    Q = np.linalg.qr(rng.normal(size=(12, 8)))[0]  # 12x8, orthonormal columns
+    Y = X @ Q.T
+    W = procrustes(X, Y)
+    assert W.shape == (12, 8)
+    assert np.allclose(W.T @ W, np.eye(8), atol=1e-10)
+    assert np.allclose(W, Q, atol=1e-8)
+
+
+def test_least_squares_recovers_planted_linear_map():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(500, 10))
+    A = rng.normal(size=(6, 10))
+    Y = X @ A.T
+    assert np.abs(LeastSquaresAlignment().fit(X, Y).W_ - A).max() < 1e-4
+    # ridge shrinks the map
+    ridged = LeastSquaresAlignment(ridge=1e4).fit(X, Y).W_
+    assert np.linalg.norm(ridged) < np.linalg.norm(A)
+
+
+def test_transform_maps_rows_and_checks_shapes():
+    X, Y, _ = planted_rotation(n=50, d=6)
+    model = ProcrustesAlignment().fit(X, Y)
+    assert np.allclose(model.transform(X), Y, atol=1e-5)
+    with pytest.raises(ValueError, match=r"shape \(n, 6\)"):
+        model.transform(np.zeros((3, 5)))
+    with pytest.raises(RuntimeError, match="not fitted"):
+        ProcrustesAlignment().transform(X)
+
+
+def test_fit_rejects_mismatched_or_empty_pairs():
+    with pytest.raises(ValueError, match="same number of pairs"):
+        ProcrustesAlignment().fit(np.zeros((3, 2)), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="empty"):
+        LeastSquaresAlignment().fit(np.zeros((0, 2)), np.zeros((0, 2)))
+    with pytest.raises(ValueError, match="alignment must be one of"):
+        make_alignment("cca")
+    with pytest.raises(ValueError, match="RCSLSConfig.k"):
+        RCSLSConfig(k=0)
+
+
+def test_mean_topk_similarity_hand_computed():
+    queries = np.array([[1.0, 0.0], [0.0, 2.0]])
+    candidates = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    r = mean_topk_similarity(queries, candidates, k=2)
+    c = 1 / np.sqrt(2)
+    assert np.allclose(r, [(1 + c) / 2, (1 + c) / 2], atol=1e-6)
+
+
+def test_retrieve_nn_and_csls_hand_computed():
+    # target 0 is a hub (the diagonal) close to all four queries
+    targets = normalize_rows(np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+    queries = normalize_rows(np.array([[1.0, 0.55, 0.0], [0.55, 1.0, 0.0], [0.7, 0.7, 0.3], [0.7, 0.7, -0.3]]))
+    # cos(q0, hub) = 1.55 / (sqrt(1.3025) sqrt(2)) = 0.9603 > cos(q0, e1) = 1 / sqrt(1.3025) = 0.8762
+    assert retrieve(queries, targets, k=1, method="nn")[:, 0].tolist() == [0, 0, 0, 0]
+    # CSLS, k=2: r_S(hub) = mean(0.9603, 0.9603) = 0.9603; r_S(e1) = mean(0.8762, 0.6767) = 0.7765.
+    # For q0 (r_T(q0) cancels): hub 2*0.9603 - 0.9603 = 0.9603 < e1 2*0.8762 - 0.7765 = 0.9759.
+    r_s = mean_topk_similarity(targets, queries, k=2)
+    assert np.allclose(r_s[:3], [0.9603, 0.7765, 0.7765], atol=1e-4)
+    csls = retrieve(queries, targets, k=4, method="csls", csls_k=2)
+    assert csls[:, 0].tolist() == [1, 2, 0, 0]
+    full = csls_scores(queries, targets, mean_topk_similarity(queries, targets, 2), r_s)
+    assert np.allclose(full[0, :2] + mean_topk_similarity(queries, targets, 2)[0], [0.9603, 0.9759], atol=1e-4)
+    assert csls[:2].tolist() == np.argsort(-full[:2], axis=1).tolist()  # rows 2, 3 hold exact ties
+
+
+def test_retrieve_batches_agree_with_one_block():
+    rng = np.random.default_rng(3)
+    Q, T = rng.normal(size=(97, 16)), rng.normal(size=(211, 16))
+    for method in ("nn", "csls"):
+        one = retrieve(Q, T, k=5, method=method, batch_size=10_000)
+        many = retrieve(Q, T, k=5, method=method, batch_size=7)
+        assert np.array_equal(one, many)
+    with pytest.raises(ValueError, match="method must be"):
+        retrieve(Q, T, method="cosine")
+    with pytest.raises(ValueError, match="dimension"):
+        retrieve(Q, T[:, :5])
+
+
+def planted_hub_world(alpha=1.5, n=1000, n_hubs=20, d=32, seed=0):
+    """Targets y_i plus hubs near a direction u; sources are rotated, u-shifted copies of the y_i.
+
+    Mapping back with a rotation leaves the shared u component in every mapped source, so the
+    hubs become the nearest neighbours of many of them.
+    """
+    rng = np.random.default_rng(seed)
+    Y = normalize_rows(rng.normal(size=(n, d)))
+    u = normalize_rows(rng.normal(size=(1, d)))[0]
+    hubs = normalize_rows(u + 0.3 * rng.normal(size=(n_hubs, d)) / np.sqrt(d))
+    targets = np.vstack([Y, hubs])
+    R = ortho_group.rvs(d, random_state=seed + 1)
+    X = normalize_rows(Y + alpha * u + 0.2 * rng.normal(size=(n, d)) / np.sqrt(d)) @ R
+    return X, targets
+
+
+def test_rcsls_beats_procrustes_and_csls_beats_nn_on_planted_hubs():
+    X, targets = planted_hub_world()
+    train, test = np.arange(500), np.arange(500, 1000)
+    gold = [{i} for i in test]
+    proc = ProcrustesAlignment().fit(X[train], targets[train])
+    rcsls = RCSLSAlignment(RCSLSConfig(n_iter=15, show_progress=False)).fit(
+        X[train], targets[train], source_space=X, target_space=targets
+    )
+    scores = {}
+    for name, model in (("procrustes", proc), ("rcsls", rcsls)):
+        mapped = model.transform(X)
+        for method in ("nn", "csls"):
+            ranked = retrieve(mapped[test], targets, k=5, method=method, mapped_source_space=mapped)
+            scores[name, method] = translation_precision(ranked, gold, ks=(1,))["P@1"]
+            scores[name, method, "hubs"] = hub_count(ranked, len(targets), more_than=5)
+    assert scores["procrustes", "nn"] < 0.6  # the planted hubs break plain NN retrieval
+    assert scores["rcsls", "nn"] > scores["procrustes", "nn"] + 0.3
+    assert scores["procrustes", "csls"] > scores["procrustes", "nn"] + 0.3
+    assert scores["procrustes", "csls", "hubs"] < scores["procrustes", "nn", "hubs"]
+    assert scores["procrustes", "nn", "hubs"] >= 5
+
+
+def test_rcsls_loss_decreases_and_respects_spectral_constraint():
+    X, targets = planted_hub_world(n=300, n_hubs=10, seed=4)
+    model = RCSLSAlignment(RCSLSConfig(n_iter=8, show_progress=False)).fit(X, targets[:300], target_space=targets)
+    history = model.loss_history_
+    assert len(history) >= 2 and history[-1] < history[0]
+    assert all(b <= a + 1e-7 for a, b in zip(history, history[1:]))
+    assert np.linalg.svd(model.W_, compute_uv=False).max() <= 1.0 + 1e-5
+    again = RCSLSAlignment(RCSLSConfig(n_iter=8, show_progress=False)).fit(X, targets[:300], target_space=targets)
+    assert np.array_equal(model.W_, again.W_)
+
+
+def test_rcsls_gradient_matches_finite_differences():
+    rng = np.random.default_rng(5)
+    X = torch.from_numpy(normalize_rows(rng.normal(size=(40, 5))))
+    Y = torch.from_numpy(normalize_rows(rng.normal(size=(40, 5))))
+    model = RCSLSAlignment(RCSLSConfig(k=3, show_progress=False))
+    W = torch.from_numpy(rng.normal(size=(5, 5)).astype(np.float32)) * 0.3
+    loss, grad = model._loss_and_grad(W, X, Y, X, Y, 3, 3)
+    # the loss is piecewise linear in W: a tiny step along E changes it by <grad, E> * eps
+    E = torch.from_numpy(rng.normal(size=(5, 5)).astype(np.float32))
+    eps = 1e-3
+    loss_eps, _ = model._loss_and_grad(W + eps * E, X, Y, X, Y, 3, 3)
+    assert abs((loss_eps - loss) / eps - float((grad * E).sum())) < 5e-3
+
+
+def test_bilingual_dictionary_split_by_source_and_indexing():
+    pairs = [("dog", "狗"), ("dog", "犬"), ("cat", "猫"), ("cat", "cat"), ("sun", "太阳"), ("dog", "狗")]
+    d = BilingualDictionary.from_pairs(pairs)
+    assert d.pairs == (("dog", "狗"), ("dog", "犬"), ("cat", "猫"), ("sun", "太阳"))  # identity + duplicate dropped
+    assert d.sources == ["dog", "cat", "sun"]
+    train, test = d.split(1, seed=0)
+    assert not set(train.sources) & set(test.sources)
+    assert len(train) + len(test) == len(d)
+    q, gold = d.test_queries(["cat", "dog", "owl"], ["狗", "猫", "犬"])
+    assert q.tolist() == [1, 0] and gold == [{0, 2}, {1}]
+    src_rows, tgt_rows = d.training_rows(["cat", "dog"], ["狗", "猫"])
+    assert src_rows.tolist() == [1, 0] and tgt_rows.tolist() == [0, 1]
+    with pytest.raises(ValueError, match="n_test"):
+        d.split(3, seed=0)
