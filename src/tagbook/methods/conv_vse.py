@@ -392,6 +392,95 @@ class ConvVSE:
         return model, dict(blob.get("metadata", {}))
 
 
+# -- data glue: word vectors for labels, conv maps for images, a model trained on the toy world --
+VECTOR_SOURCES = {"glove": "glove-en", "toy": "toy-en"}  # chapter parameter -> tagbook.text name
+
+
+def label_phrase(label) -> str:
+    """The English text embedded for a toy-world label: its name, or for a polysemous key such
+    as ``mouse.computer`` / ``bank.river`` the name followed by its sense (``"mouse computer"``),
+    so that the two senses of one word get different (averaged) vectors."""
+    return label.key.replace(".", " ") if "." in label.key else label.names["en"]
+
+
+def load_word_vectors(source: str):
+    """``"glove"`` (GloVe 6B 50-d) or ``"toy"`` (skip-gram on the toy world's English corpus)."""
+    if source not in VECTOR_SOURCES:
+        raise ValueError(f"label_vectors must be one of {sorted(VECTOR_SOURCES)}, got {source!r}")
+    from tagbook.text.vectors import load_vectors
+
+    return load_vectors(VECTOR_SOURCES[source])
+
+
+def phrase_matrix(vectors, phrases: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors ``(L, d)`` for phrases (multi-word ones averaged) and a mask of those found."""
+    matrix, found = vectors.phrase_vectors(list(phrases), unit=True)
+    return matrix.astype(np.float32), found
+
+
+def resize_images(images: np.ndarray, size: int = 224) -> np.ndarray:
+    """``(N, H, W, 3)`` uint8 -> ``(N, size, size, 3)`` uint8, bilinear (the grid covers the whole image)."""
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"images must be (N, H, W, 3), got shape {images.shape}")
+    if images.shape[1:3] == (size, size):
+        return images
+    t = torch.as_tensor(images).permute(0, 3, 1, 2).float()
+    out = F.interpolate(t, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
+    return out.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
+
+
+def conv_features(images: np.ndarray, backbone: str = "efficientnet-lite0", size: int = 224) -> np.ndarray:
+    """Last conv block ``(N, C, 7, 7)`` of an ImageNet backbone for uint8 images ``(N, H, W, 3)``
+    resized to ``size`` (cached on disk by content by :mod:`tagbook.vision`)."""
+    from tagbook.vision import extract_features, load_backbone
+
+    resized = resize_images(images, size)
+    return np.asarray(extract_features(load_backbone(backbone), resized, kinds=("conv",), cache=True).conv, dtype=np.float32)
+
+
+def train_toy_model(
+    path: str | Path | None,
+    n_images: int = 800,
+    image_size: int = 64,
+    label_vectors: str = "glove",
+    config: ConvVSEConfig | None = None,
+    world_seed: int = 0,
+    n_unseen: int = 0,
+) -> ConvVSE:
+    """Train a conv-level model on the toy world's training images (train + val splits) and,
+    with ``path``, save it with what a search needs: the word-vector source, the world's
+    configuration and the labels it was trained on. ``n_unseen > 0`` holds object labels out.
+    """
+    from tagbook.world import WorldConfig, make_world
+
+    config = config or ConvVSEConfig()
+    world = make_world(WorldConfig(n_images=n_images, seed=world_seed, image_size=image_size))
+    labels = list(world.vocabulary)
+    if n_unseen:
+        split = world.zero_shot_split(n_unseen, seed=world_seed)
+        train_idx, unseen = split.train_idx, set(split.unseen)
+        labels = [lab for lab in labels if lab.key not in unseen]
+    else:
+        train_idx, unseen = np.concatenate([world.splits["train"], world.splits["val"]]), set()
+    vectors = load_word_vectors(label_vectors)
+    matrix, found = phrase_matrix(vectors, [label_phrase(lab) for lab in labels])
+    labels = [lab for lab, ok in zip(labels, found) if ok]  # labels with no word vector cannot be trained
+    columns = [world.label_index[lab.key] for lab in labels]
+    features = conv_features(world.images[train_idx])
+    model = ConvVSE(config).fit(features, world.label_matrix[np.ix_(train_idx, columns)], matrix[found])
+    if path is not None:
+        model.save(
+            path,
+            label_vectors=label_vectors,
+            world={"n_images": n_images, "image_size": image_size, "seed": world_seed},
+            labels=[lab.key for lab in labels],
+            unseen=sorted(unseen),
+            backbone="efficientnet-lite0",
+        )
+    return model
+
+
 def load_conv_backbone(name: str = "efficientnet-lite0") -> nn.Module:
     """A frozen ImageNet backbone as a module mapping normalised images to conv maps.
 
