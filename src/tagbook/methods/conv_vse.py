@@ -9,7 +9,8 @@ with ``d`` the label-embedding dimension. For a label with unit word vector :mat
     S_j(x, y) = \\cos\\big(\\mathbf{r}_j(x, y), \\mathbf{v}\\big), \\qquad j = 1, \\dots, k,
 
 gives ``k`` similarity maps; a few conv + ReLU layers :math:`g` turn them into one map
-:math:`M = g(S_1, \\dots, S_k)` (the *localisation map*, logits), and pooling mixes average and
+:math:`M = g(\\tau S_1, \\dots, \\tau S_k)` (the *localisation map*, logits; :math:`\\tau` is a
+learnable scale that starts at 5 so that training leaves its first plateau sooner), and pooling mixes average and
 max with a learnable weight :math:`\\alpha = \\sigma(a)`:
 
 .. math::
@@ -74,6 +75,7 @@ class ConvVSEConfig(VSETrainConfig):
     hidden_channels: int = 512  # width of the 1x1 conv between backbone and region embeddings
     map_channels: int = 16  # width of the conv + ReLU layers applied to the k similarity maps
     map_layers: int = 2  # number of 3x3 conv + ReLU layers before the final 1x1 conv
+    init_cos_scale: float = 5.0  # starting value of the learnable scale tau on the cosine maps
 
     def validate(self) -> None:
         super().validate()
@@ -116,6 +118,7 @@ class ConvVSEHead(nn.Module):
         layers.append(nn.Conv2d(channels, 1, 1))
         self.map_net = nn.Sequential(*layers)
         self.pool_logit = nn.Parameter(torch.zeros(()))  # alpha = sigmoid(0) = 0.5 at start
+        self.log_cos_scale = nn.Parameter(torch.tensor(float(np.log(config.init_cos_scale))))
 
     @property
     def avg_weight(self) -> torch.Tensor:
@@ -142,7 +145,7 @@ class ConvVSEHead(nn.Module):
 
     def maps_from_regions(self, regions: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Localisation-map logits ``(B, L, h, w)`` from region embeddings and unit label vectors."""
-        cos = self.cosine_maps(regions, labels)
+        cos = self.cosine_maps(regions, labels) * self.log_cos_scale.exp()
         b, n_labels, k, h, w = cos.shape
         return self.map_net(cos.reshape(b * n_labels, k, h, w)).view(b, n_labels, h, w)
 
@@ -418,25 +421,38 @@ def phrase_matrix(vectors, phrases: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return matrix.astype(np.float32), found
 
 
-def resize_images(images: np.ndarray, size: int = 224) -> np.ndarray:
-    """``(N, H, W, 3)`` uint8 -> ``(N, size, size, 3)`` uint8, bilinear (the grid covers the whole image)."""
-    images = np.asarray(images)
-    if images.ndim != 4 or images.shape[-1] != 3:
-        raise ValueError(f"images must be (N, H, W, 3), got shape {images.shape}")
-    if images.shape[1:3] == (size, size):
-        return images
-    t = torch.as_tensor(images).permute(0, 3, 1, 2).float()
-    out = F.interpolate(t, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
-    return out.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
-
-
-def conv_features(images: np.ndarray, backbone: str = "efficientnet-lite0", size: int = 224) -> np.ndarray:
-    """Last conv block ``(N, C, 7, 7)`` of an ImageNet backbone for uint8 images ``(N, H, W, 3)``
-    resized to ``size`` (cached on disk by content by :mod:`tagbook.vision`)."""
+def conv_features(images, backbone: str = "efficientnet-lite0", progress: bool = True) -> np.ndarray:
+    """Last conv block ``(N, C, g, g)`` of an ImageNet backbone (7x7x1280 for EfficientNet-Lite0)
+    for uint8 images ``(N, H, W, 3)`` or a list of images of any size. The whole image is resized
+    to the backbone's input size (224 px for Lite0; no centre crop, so the grid covers the whole
+    picture and lines up with its masks). Cached on disk by content (:mod:`tagbook.vision`).
+    ``"resnet34"``, the post's backbone, works where torchvision and its weights are present.
+    """
     from tagbook.vision import extract_features, load_backbone
 
-    resized = resize_images(images, size)
-    return np.asarray(extract_features(load_backbone(backbone), resized, kinds=("conv",), cache=True).conv, dtype=np.float32)
+    feats = extract_features(load_backbone(backbone), images, kinds=("conv",), center_crop=False, progress=progress)
+    return feats.conv
+
+
+def backbone_inputs(images, backbone: str = "efficientnet-lite0") -> torch.Tensor:
+    """Normalised input tensors ``(N, 3, S, S)`` for fine-tuning (same preprocessing as :func:`conv_features`)."""
+    from tagbook.vision import load_backbone
+    from tagbook.vision.extract import as_image_list
+
+    return load_backbone(backbone).preprocessing_for(center_crop=False).batch(as_image_list(images))
+
+
+def fine_tunable_backbone(backbone: str = "efficientnet-lite0") -> nn.Module:
+    """A trainable copy of an ImageNet backbone (images -> conv maps) for ``fine_tune=True``.
+
+    Batch-norm statistics stay frozen (the backbone keeps eval mode); its weights are trained.
+    """
+    import copy
+
+    from tagbook.vision import load_backbone
+
+    net = copy.deepcopy(load_backbone(backbone, fold_bn=False))
+    return net.requires_grad_(True)
 
 
 def train_toy_model(
@@ -479,32 +495,3 @@ def train_toy_model(
             backbone="efficientnet-lite0",
         )
     return model
-
-
-def load_conv_backbone(name: str = "efficientnet-lite0") -> nn.Module:
-    """A frozen ImageNet backbone as a module mapping normalised images to conv maps.
-
-    ``"resnet34"`` (the post's backbone) needs torchvision and locally cached ImageNet weights;
-    it is imported only here and fails with a clear message when either is missing.
-    EfficientNet-Lite comes from :func:`tagbook.vision.load_backbone`.
-    """
-    if name == "resnet34":
-        try:
-            import torchvision  # noqa: F401 - optional, CUDA-only wheels on the registries
-            from torchvision.models import ResNet34_Weights, resnet34
-        except Exception as exc:  # noqa: BLE001 - ImportError or a CUDA/CPU mismatch
-            raise ImportError(
-                "backbone 'resnet34' needs torchvision (pip install 'tagbook[torchvision]') with a "
-                f"matching torch build; importing it failed: {exc}"
-            ) from exc
-        try:
-            net = resnet34(weights=ResNet34_Weights.IMAGENET1K_V1)
-        except Exception as exc:  # noqa: BLE001 - no network, no cached weights
-            raise RuntimeError(
-                "ResNet-34 ImageNet weights are not in the torch hub cache and cannot be downloaded "
-                f"here: {exc}"
-            ) from exc
-        return nn.Sequential(*list(net.children())[:-2]).eval()  # up to the last conv block
-    from tagbook.vision import load_backbone
-
-    return load_backbone(name)
