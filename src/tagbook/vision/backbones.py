@@ -26,6 +26,7 @@ import copy
 import functools
 import hashlib
 import math
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -34,13 +35,20 @@ import numpy as np
 import torch
 from torch import nn
 
-_TORCH_THREADS = 2
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
 
 
-def set_torch_threads(n: int = _TORCH_THREADS) -> None:
-    """Use at most ``n`` intra-op threads (the build machines have two cores)."""
-    if torch.get_num_threads() > n:
-        torch.set_num_threads(n)
+def set_torch_threads(n: int | None = None) -> None:
+    """Never run more intra-op threads than there are cores for this process (two on the build
+    machines); ``$TAGBOOK_TORCH_THREADS`` or ``n`` sets a lower cap."""
+    cap = n or int(os.environ.get("TAGBOOK_TORCH_THREADS", "0") or 0) or available_cores()
+    cap = max(1, min(cap, available_cores()))
+    if torch.get_num_threads() > cap:
+        torch.set_num_threads(cap)
 
 
 @dataclass(frozen=True)
