@@ -8,7 +8,7 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from tagbook.photos import LANGUAGES, SOURCES, load_labels, load_sample_photos
+from tagbook.photos import LANGUAGES, SOURCES, load_labels, load_sample_photos, photo_grid
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 KANA = re.compile(r"[\u3040-\u30ff]")
@@ -75,3 +75,18 @@ def test_selecting_photos_by_name():
     assert coffee.labels["en"][:2] == ["coffee", "espresso"] and coffee.labels["zh"][0] == "咖啡"
     with pytest.raises(ValueError, match="unknown sample photo.*'dog'"):
         load_sample_photos(["dog"])
+
+
+def test_photo_grid_shows_every_photo(photos):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = photo_grid(photos[:4], captions=["a", "b", "c", "d"], ncols=3)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(shown) == 4 and [ax.get_title() for ax in shown] == ["a", "b", "c", "d"]
+    assert shown[0].images[0].get_array().shape == photos[0].image.shape
+    plt.close(fig)
+    with pytest.raises(ValueError, match="captions"):
+        photo_grid(photos[:2], captions=["only one"])

@@ -146,3 +146,24 @@ def load_sample_photos(names: Sequence[str] | None = None) -> list[SamplePhoto]:
         labels = {lang: rows[lang].tolist() for lang in LANGUAGES}
         photos.append(SamplePhoto(name, _load_image(name), labels, SOURCES[name][0]))
     return photos
+
+
+def photo_grid(photos: Sequence[SamplePhoto], captions: Sequence[str] | None = None, ncols: int = 6,
+               size: float = 2.2):
+    """A matplotlib figure showing ``photos`` in a grid, each titled by its name or ``captions[i]``."""
+    import matplotlib.pyplot as plt
+
+    if captions is not None and len(captions) != len(photos):
+        raise ValueError(f"captions: {len(captions)} given for {len(photos)} photos")
+    n = max(1, len(photos))
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.1), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for i, photo in enumerate(photos):
+        ax = axes.ravel()[i]
+        ax.imshow(photo.image)
+        ax.set_title(captions[i] if captions is not None else photo.name, fontsize=8)
+    fig.tight_layout()
+    return fig
