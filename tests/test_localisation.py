@@ -145,3 +145,11 @@ def test_diversity_is_zero_for_uniform_images_and_activations_pool_space():
     assert scores[0] == pytest.approx(0.0, abs=1e-12) and scores[1] > 1.0
     act = image_activations(mixed)
     assert act.shape == (1, 6) and act[0, 0] == pytest.approx(mixed[0, 0, 0].mean())
+
+
+def test_semantic_masks_map_instances_to_classes_and_ignore_others():
+    from tagbook.localisation import IGNORE, semantic_masks
+
+    inst = np.array([[[0, 1], [2, 3]]])
+    out = semantic_masks(inst, [["dog", "cat", "zebra"]], {"dog": 1, "cat": 2})
+    assert out[0].tolist() == [[0, 1], [2, IGNORE]]

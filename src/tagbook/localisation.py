@@ -164,6 +164,8 @@ def precision_at_k(scores: np.ndarray, relevant: np.ndarray, k: int) -> float:
 def upsample_maps(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Bilinear upsampling of ``(N, L, h, w)`` maps to ``(N, L, *size)``."""
     t = torch.as_tensor(np.asarray(maps, dtype=np.float32))
+    if tuple(t.shape[-2:]) == tuple(size):
+        return t.numpy()
     return F.interpolate(t, size=tuple(size), mode="bilinear", align_corners=False).numpy()
 
 
@@ -173,7 +175,7 @@ def segment_from_maps(
     """Class masks ``(N, *size)`` from localisation maps ``(N, L, h, w)`` in [0, 1].
 
     Each pixel takes the label whose upsampled map is highest there, or background (0) when that
-    highest value is below ``threshold``. Label ``l`` is written as ``l + 1``. ``candidates``
+    highest value is below ``threshold`` (maps already at ``size`` are used as they are). Label ``l`` is written as ``l + 1``. ``candidates``
     ``(N, L)`` restricts each image to some labels (e.g. its image-level tags).
     """
     if not 0.0 <= threshold <= 1.0:
@@ -206,6 +208,22 @@ def centre_prior_segmentation(label_choice: np.ndarray, size: tuple[int, int], a
     box = rows[:, None] & cols[None, :]
     label_choice = np.asarray(label_choice, dtype=np.int64)
     return np.where(box[None], (label_choice + 1)[:, None, None], 0).astype(np.int64)
+
+
+IGNORE = 255  # class id of pixels left out of scoring (objects of classes not being scored)
+
+
+def semantic_masks(instance_masks: np.ndarray, instance_classes: list[list[str]], class_ids: dict[str, int]) -> np.ndarray:
+    """Class masks from instance masks: ``instance_masks (N, H, W)`` with ``k`` = the image's
+    ``k``-th instance, ``instance_classes[i][k - 1]`` its class name, ``class_ids`` name -> id
+    (ids from 1; 0 is background). Instances of a class not in ``class_ids`` become
+    :data:`IGNORE`, so that they count neither as background nor as an error."""
+    instance_masks = np.asarray(instance_masks)
+    out = np.zeros(instance_masks.shape, dtype=np.int64)
+    for i, classes in enumerate(instance_classes):
+        lut = np.array([0] + [class_ids.get(c, IGNORE) for c in classes], dtype=np.int64)
+        out[i] = lut[instance_masks[i]]
+    return out
 
 
 # -- region embeddings: k-means, random partitions, diversity, activations ----------------------
