@@ -75,3 +75,24 @@ def test_picture_words_can_be_left_out():
     captions = ["雪地上有一只狗。", "雪地上有一只猫。", "这张照片里有雪地。"]
     assert image_labels(captions) == ["雪地", "有"]
     assert image_labels(captions, GroundTruthConfig(stopwords=PICTURE_WORDS)) == ["雪地"]
+
+
+def test_on_the_toy_worlds_chinese_captions():
+    from tagbook.world import WorldConfig, make_world
+
+    world = make_world(WorldConfig(n_images=30, seed=3, image_size=64, ugc_tags=False), cache=False, progress=False)
+    gt = ground_truth(world.captions["zh"])
+    stats = gt.statistics()
+    assert stats["images"] == 30 and stats["images_without_labels"] == 0
+    for i, labels in enumerate(gt.labels):
+        for word in labels:  # every label is in at least two of the image's captions
+            assert sum(word in c for c in world.captions["zh"][i]) >= 2
+    # an object named in at least two captions of its image is found as a label
+    found = named = 0
+    for i, objects in enumerate(world.objects):
+        for obj in objects:
+            zh = next(l.names["zh"] for l in world.vocabulary if l.key == obj.category)
+            if sum(zh in c for c in world.captions["zh"][i]) >= 2:
+                named += 1
+                found += zh in gt.labels[i]
+    assert named > 10 and found / named > 0.9

@@ -74,3 +74,37 @@ def test_bootstrap_interval_brackets_the_estimate():
 def test_content_vocabulary_tags_words_in_context():
     words = content_vocabulary(["雪地上有一只狗。", "一只猫在左边。"], ["狗", "一只", "猫", "左边", "上", "马"])
     assert words == ["狗", "猫", "左边"]
+
+
+def test_experiment_table_theta_choice_and_claims(harvest, tmp_path):
+    from tagbook.methods.harvest import best_theta, run_experiment, table2
+    from tagbook.report import ClaimsLedger
+
+    rng = np.random.default_rng(3)
+    probs = {name: (rng.dirichlet(np.ones(3), size=8), rng.dirichlet(np.ones(3), size=8)) for name in ("a", "b")}
+    truth = rng.random((8, 6)) < 0.3
+    result = run_experiment(harvest, probs, truth, truth, [0.0, 0.5, 1.0])
+    assert set(result.table["method"]) == {"mt", "conse", "hierse", "label-enhanced-conse", "label-enhanced-hierse"}
+    for (model, base), theta in result.chosen_theta.items():
+        val = result.val_curves[(result.val_curves.model == model) & (result.val_curves.base == base)]
+        assert theta == best_theta(val)
+        assert result.hits(model, f"label-enhanced-{base}")["sum"] == pytest.approx(
+            harvest.evaluate(probs[model][1], truth, f"label-enhanced-{base}", theta)["sum"])
+    t2 = table2(result)
+    assert t2.loc[("a", "zero-shot"), "sum"] == pytest.approx(100 * result.hits("a", "hierse")["sum"])
+    ledger = ClaimsLedger("99", output_dir=tmp_path)
+    from tagbook.methods.harvest import record_claims
+
+    record_claims(ledger, result, tier="toy", where="tiny")
+    assert len(ledger.claims) == 6
+    claim = next(c for c in ledger.claims if c.id == "hierse-beats-conse")
+    expected = all(result.hits(m, "hierse")["sum"] > result.hits(m, "conse")["sum"] for m in ("a", "b"))
+    assert claim.holds == expected and "a: HierSE sum" in claim.evidence
+
+
+def test_best_theta_takes_the_smallest_of_ties():
+    import pandas as pd
+
+    from tagbook.methods.harvest import best_theta
+
+    assert best_theta(pd.DataFrame({"theta": [0.0, 0.5, 1.0], "sum": [1.0, 2.0, 2.0]})) == 0.5

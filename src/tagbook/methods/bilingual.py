@@ -23,7 +23,7 @@ from typing import Mapping, Protocol, Sequence
 
 import numpy as np
 
-__all__ = ["BilingualSpace", "WordVectorSpace", "EncoderSpace", "biskip_space", "aligned_space"]
+__all__ = ["BilingualSpace", "WordVectorSpace", "EncoderSpace", "biskip_space", "aligned_space", "toy_biskip_space"]
 
 
 class BilingualSpace(Protocol):
@@ -130,3 +130,36 @@ class EncoderSpace:
             if t in store:
                 out[i] = store[t]
         return out
+
+
+def toy_biskip_space(n_pairs: int = 20000, seed: int = 0, config=None, cache: bool = True) -> WordVectorSpace:
+    """BiSkip trained on the toy world's English-Chinese parallel corpus, cached on disk.
+
+    The cache key holds the corpus size, the seed and every BiSkip setting, so a changed setting
+    trains anew; entries are written atomically with a checksum (:mod:`tagbook.cache`).
+    """
+    from dataclasses import asdict, replace
+
+    from tagbook.cache import cache_path, content_key, load_arrays, save_arrays
+    from tagbook.text.biskip import BiSkip, BiSkipConfig
+    from tagbook.text.vectors import WordVectors
+    from tagbook.world.corpora import parallel_corpus
+
+    config = config or BiSkipConfig(seed=seed, show_progress=False)
+    settings = {k: v for k, v in asdict(config).items() if k != "show_progress"}
+    path = cache_path("biskip", content_key({"n_pairs": n_pairs, "seed": seed, "config": settings, "version": 1}))
+    found = load_arrays(path) if cache else None
+    if found is None:
+        model = BiSkip(replace(config, seed=seed)).fit(parallel_corpus("en", "zh", n_pairs, seed))
+        arrays, meta = {}, {}
+        for lang in ("en", "zh"):
+            words, matrix = model.language_vectors(lang)
+            arrays[lang] = np.asarray(matrix, dtype=np.float32)
+            meta[lang] = list(words)
+        if cache:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_arrays(path, arrays, meta)
+    else:
+        arrays, meta = found
+    vectors = {lang: WordVectors(meta[lang], arrays[lang], lang=lang, name=f"BiSkip ({lang})") for lang in ("en", "zh")}
+    return WordVectorSpace(vectors, name="BiSkip en-zh (toy parallel corpus)")

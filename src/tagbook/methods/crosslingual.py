@@ -13,9 +13,11 @@ This puts the pieces of Wei, Wang and Li (2017) together for any photo:
      every sense in that language;
   3. a frequency-capped real vocabulary: the ``n_frequent`` most frequent English nouns (GloVe's
      word order is corpus frequency) whose first WordNet sense is a physical entity (things one
-     can photograph, not "year" or "policy"), each translated by the language's dictionary (first
-     sense). CC-CEDICT gives Chinese; Japanese needs JMdict and German has no dictionary offline,
-     so for those two languages this part is empty unless a dictionary is installed.
+     can photograph, not "year" or "policy"), each translated by the language's dictionary (for
+     Chinese the first of its first three senses that jieba tags as one noun, so "top" does not
+     become the verb 颠; for Japanese the first sense). CC-CEDICT gives Chinese; Japanese needs
+     JMdict and German has no dictionary offline, so for those two languages this part is empty
+     unless a dictionary is installed.
 
   Each word keeps an English gloss where one is known (the word it was translated from, the
   lexicon's English word, or the photo's English label in the same position).
@@ -181,6 +183,24 @@ def frequent_physical_nouns(n: int, max_words: int = 30000) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _first_noun_sense(senses: Sequence[str], lang: str, tries: int = 3) -> str | None:
+    """The first of the first ``tries`` senses that is one noun (Chinese: jieba tags it n...).
+
+    A dictionary lists an English noun's senses across parts of speech ("top" -> 颠, a verb);
+    for Chinese the translation must be tagged as one noun. Other languages take the first sense.
+    """
+    senses = [s for s in senses if s.strip()]
+    if lang != "zh":
+        return senses[0] if senses else None
+    from tagbook.text.tokenize import pos_tags
+
+    for sense in senses[:tries]:
+        tags = pos_tags(sense, "zh")
+        if len(tags) == 1 and tags[0][1].startswith("n"):
+            return sense
+    return None
+
+
 def target_vocabulary(lang: str, n_frequent: int = 2000) -> TargetVocabulary:
     """The target vocabulary of ``lang``: sample-photo words, toy lexicon, frequent nouns translated."""
     if lang not in LANGUAGES:
@@ -197,9 +217,9 @@ def target_vocabulary(lang: str, n_frequent: int = 2000) -> TargetVocabulary:
             dictionary = None
         if dictionary is not None:
             for english in frequent_physical_nouns(n_frequent):
-                senses = dictionary.translate(english)
-                if senses:
-                    _add(words, senses[0], english, "frequent nouns")
+                noun = _first_noun_sense(dictionary.translate(english), lang)
+                if noun:
+                    _add(words, noun, english, "frequent nouns")
     if lang == "en":
         for word, (gloss, origin) in list(words.items()):
             words[word] = (None, origin)

@@ -39,6 +39,13 @@ __all__ = [
     "imagenet_source_vocabulary",
     "bootstrap_hits",
     "content_vocabulary",
+    "ExperimentResult",
+    "run_experiment",
+    "best_theta",
+    "table2",
+    "record_claims",
+    "prediction_shares",
+    "markdown_table",
 ]
 
 METHOD_NAMES = {
@@ -244,3 +251,176 @@ def top_k_hits(scores: np.ndarray, truth: np.ndarray, k: int) -> np.ndarray:
     from tagbook.ranking import top_k_mask
 
     return (top_k_mask(scores, k) & truth).any(axis=1)
+
+
+# --------------------------------------------------------------------------------------------
+# The paper's experiments: Table 2, Fig. 2, and the claims they support
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExperimentResult:
+    """What :func:`run_experiment` measured on the test images (theta chosen on the validation images)."""
+
+    curves: pd.DataFrame  # Fig. 2 on the test images: model, base, theta, hit@1, hit@5, hit@10, sum
+    val_curves: pd.DataFrame  # the same on the validation images
+    chosen_theta: dict[tuple[str, str], float]  # (model, base) -> theta with the best validation sum
+    table: pd.DataFrame  # model, method, theta, hit@1, hit@5, hit@10, sum on the test images
+
+    def hits(self, model: str, method: str) -> dict[str, float]:
+        row = self.table[(self.table["model"] == model) & (self.table["method"] == method)].iloc[0]
+        return {m: float(row[m]) for m in ("hit@1", "hit@5", "hit@10", "sum")}
+
+    def curve(self, model: str, base: str) -> pd.DataFrame:
+        c = self.curves
+        return c[(c["model"] == model) & (c["base"] == base)].sort_values("theta")
+
+    @property
+    def models(self) -> list[str]:
+        return list(dict.fromkeys(self.table["model"]))
+
+
+def best_theta(curve: pd.DataFrame) -> float:
+    """The theta with the largest hit@k sum (the smallest theta among ties)."""
+    best = curve["sum"].max()
+    return float(curve.loc[np.isclose(curve["sum"], best), "theta"].min())
+
+
+def run_experiment(harvest: Harvest, probs: dict[str, tuple[np.ndarray, np.ndarray]], truth_val: np.ndarray,
+                   truth_test: np.ndarray, thetas: Sequence[float], progress: bool = False) -> ExperimentResult:
+    """Every method on every source model: ``probs[model] = (validation probs, test probs)``."""
+    curves, val_curves, chosen, rows = [], [], {}, []
+    for model, (p_val, p_test) in probs.items():
+        val = harvest.theta_curve(p_val, truth_val, thetas, progress=progress).assign(model=model)
+        test = harvest.theta_curve(p_test, truth_test, thetas, progress=progress).assign(model=model)
+        val_curves.append(val)
+        curves.append(test)
+        for method in ("mt", "conse", "hierse"):
+            rows.append({"model": model, "method": method, "theta": np.nan, **harvest.evaluate(p_test, truth_test, method)})
+        for base in ("conse", "hierse"):
+            theta = best_theta(val[val["base"] == base])
+            chosen[(model, base)] = theta
+            rows.append({"model": model, "method": f"label-enhanced-{base}", "theta": theta,
+                         **harvest.evaluate(p_test, truth_test, f"label-enhanced-{base}", theta)})
+    columns = ["model", "base", "theta", "hit@1", "hit@5", "hit@10", "sum"]
+    return ExperimentResult(
+        curves=pd.concat(curves, ignore_index=True)[columns],
+        val_curves=pd.concat(val_curves, ignore_index=True)[columns],
+        chosen_theta=chosen,
+        table=pd.DataFrame(rows),
+    )
+
+
+def table2(result: ExperimentResult, base: str = "hierse", percent: bool = True) -> pd.DataFrame:
+    """The layout of the paper's Table 2: per model, translation / zero-shot / proposed."""
+    names = {"mt": "machine translation", base: "zero-shot", f"label-enhanced-{base}": "label-enhanced zero-shot"}
+    t = result.table[result.table["method"].isin(list(names))].copy()
+    t["method"] = t["method"].map(names)
+    scale = 100.0 if percent else 1.0
+    for m in ("hit@1", "hit@5", "hit@10", "sum"):
+        t[m] = t[m] * scale
+    return t.rename(columns={"model": "source model"}).set_index(["source model", "method"])
+
+
+def record_claims(ledger, result: ExperimentResult, tier: str, where: str, zero_shot_base: str = "hierse") -> None:
+    """Check the paper's six claims on ``result`` and record each, held or not, in ``ledger``."""
+    models = result.models
+    le = f"label-enhanced-{zero_shot_base}"
+    zs = zero_shot_base
+
+    def per_model(fn) -> tuple[dict[str, float], list[bool]]:
+        evidence, held = {}, []
+        for m in models:
+            ev, ok = fn(m)
+            evidence.update({f"{m}: {k}": v for k, v in ev.items()})
+            held.append(ok)
+        return evidence, held
+
+    def c1(m):
+        a, b = result.hits(m, le), result.hits(m, zs)
+        return ({"LE hit@5": a["hit@5"], "ZS hit@5": b["hit@5"], "LE hit@10": a["hit@10"], "ZS hit@10": b["hit@10"]},
+                a["hit@5"] > b["hit@5"] and a["hit@10"] > b["hit@10"])
+
+    ev, held = per_model(c1)
+    ledger.check("label-enhanced-beats-zero-shot-at-5-and-10", "wei2017",
+                 f"Label-enhanced zero-shot beats zero-shot ({zs}) on hit@5 and hit@10, for every source model",
+                 "Table 2", ev, all(held), tier, note="theta chosen on the validation images")
+
+    def c2(m):
+        a, b = result.hits(m, le), result.hits(m, zs)
+        return {"ZS hit@1": b["hit@1"], "LE hit@1": a["hit@1"]}, b["hit@1"] >= a["hit@1"]
+
+    ev, held = per_model(c2)
+    ledger.check("zero-shot-holds-hit-at-1", "wei2017",
+                 "Zero-shot is as good as or better than label-enhanced at hit@1 (as in 2 of the paper's 3 models): "
+                 "held when it is so for at least 2 of the 3 source models",
+                 "Table 2", ev, sum(held) >= min(2, len(held)), tier)
+
+    def c3(m):
+        ev, ok = {}, True
+        for base in ("conse", "hierse"):
+            c = result.curve(m, base)
+            t = best_theta(c)
+            ends = c[c["theta"].isin([c["theta"].min(), c["theta"].max()])]["sum"].max()
+            ev[f"{base} best theta"] = t
+            ev[f"{base} best sum - best end"] = float(c["sum"].max() - ends)
+            ok &= bool(c["theta"].min() < t < c["theta"].max() and c["sum"].max() > ends)
+        return ev, ok
+
+    ev, held = per_model(c3)
+    ledger.check("theta-curve-rises-then-falls", "wei2017",
+                 "The hit@k sum rises then falls with theta: its optimum lies strictly inside (0, 1), above both ends "
+                 "(every model, ConSE and HierSE)", "Fig. 2", ev, all(held), tier)
+
+    def c4(m):
+        gains = {}
+        for base in ("conse", "hierse"):
+            c = result.curve(m, base)
+            gains[base] = float(c["sum"].max() - c[c["theta"] == c["theta"].max()]["sum"].iloc[0])
+        return {"ConSE gain over theta=1": gains["conse"], "HierSE gain over theta=1": gains["hierse"]}, gains["hierse"] < gains["conse"]
+
+    ev, held = per_model(c4)
+    ledger.check("hierse-gains-less", "wei2017",
+                 "The gain of label enhancement over theta = 1 is smaller with HierSE than with ConSE (every model)",
+                 "Fig. 2", ev, all(held), tier)
+
+    def c5(m):
+        a, b = result.hits(m, le), result.hits(m, "mt")
+        return {"LE sum": a["sum"], "MT sum": b["sum"]}, a["sum"] > b["sum"]
+
+    ev, held = per_model(c5)
+    ledger.check("label-enhanced-beats-translation", "wei2017",
+                 "Label-enhanced zero-shot beats machine translation on the hit@k sum (every model)",
+                 "Table 2", ev, all(held), tier)
+
+    def c6(m):
+        a, b = result.hits(m, "hierse"), result.hits(m, "conse")
+        return {"HierSE sum": a["sum"], "ConSE sum": b["sum"]}, a["sum"] > b["sum"]
+
+    ev, held = per_model(c6)
+    ledger.check("hierse-beats-conse", "wei2017",
+                 "HierSE beats ConSE as plain zero-shot (theta = 1) on the hit@k sum (every model)",
+                 "Sec. 3.2", ev, all(held), tier)
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A DataFrame as a Markdown table (index first), for cells whose text carries **bold** marks."""
+    header = [str(frame.index.name or "")] + [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for index, row in frame.iterrows():
+        cells = [str(index)] + [str(v) for v in row]
+        lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def prediction_shares(harvest: Harvest, probs: np.ndarray, word_sets: dict[str, set], methods: Sequence[str],
+                      theta: float = 0.5, n: int = 5) -> pd.DataFrame:
+    """For each method, the share of its top-``n`` labels (over all images) that fall in each word set."""
+    rows = {}
+    for method in methods:
+        predicted = [w for row in harvest.top_labels(probs, method, theta, n) for w in row]
+        rows[METHOD_NAMES.get(method, method)] = {
+            name: float(np.mean([w in words for w in predicted])) if predicted else float("nan")
+            for name, words in word_sets.items()
+        }
+    return pd.DataFrame(rows).T
