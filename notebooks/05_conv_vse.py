@@ -329,7 +329,7 @@ assign = group_scores.argmax(1)
 purity = float(np.mean([group_truth[n, group_cols[a]] for n, a in enumerate(assign)]))
 base = float(np.mean([group_truth[:, group_cols[a]].mean() for a in assign]))
 per_row = 7
-fig, axes = plt.subplots(len(kept_groups), per_row, figsize=(per_row * 1.1, len(kept_groups) * 1.2))
+fig, axes = plt.subplots(len(kept_groups), per_row, figsize=(per_row * 1.1, len(kept_groups) * 1.2), squeeze=False)
 for r, g in enumerate(kept_groups):
     members = np.flatnonzero(assign == r)
     members = members[np.argsort(-group_scores[members, r])][:per_row]
@@ -385,23 +385,28 @@ plt.show()
 
 # %%
 photos = [p for p in load_sample_photos() if p.name in ("chelsea", "coffee", "rocket", "astronaut")]
-photo_feats = conv_features([p.image for p in photos], progress=False)
-fig, axes = plt.subplots(len(photos), 4, figsize=(8.5, 2.2 * len(photos)))
-for r, photo in enumerate(photos):
-    words = [w for w in photo.labels["en"] if vectors.phrase_vector(w) is not None][:3]
-    mat, _ = phrase_matrix(vectors, words)
-    maps = conv_model.localisation_maps(photo_feats[[r]], mat)[0]
-    up = loc.upsample_maps(maps[None], photo.image.shape[:2])[0]
-    axes[r, 0].imshow(photo.image)
-    axes[r, 0].set_title(photo.name, fontsize=9)
-    for c, w in enumerate(words):
-        axes[r, c + 1].imshow(photo.image)
-        axes[r, c + 1].imshow(up[c], alpha=0.55, cmap="magma", vmin=0, vmax=1)
-        axes[r, c + 1].set_title(f"{w} (max {maps[c].max():.2f})", fontsize=9)
-    for ax in axes[r]:
-        ax.axis("off")
-fig.suptitle("Localisation maps on real photos (zero-shot across domains)")
-plt.show()
+photo_words = {p.name: [w for w in p.labels["en"] if vectors.phrase_vector(w) is not None][:3] for p in photos}
+photos = [p for p in photos if photo_words[p.name]]  # the toy vectors know few real-world words
+if not photos:
+    md(f"None of these photos' words has a vector in {vectors.name}: no maps to show.")
+else:
+    photo_feats = conv_features([p.image for p in photos], progress=False)
+    fig, axes = plt.subplots(len(photos), 4, figsize=(8.5, 2.2 * len(photos)), squeeze=False)
+    for r, photo in enumerate(photos):
+        words = photo_words[photo.name]
+        mat, _ = phrase_matrix(vectors, words)
+        maps = conv_model.localisation_maps(photo_feats[[r]], mat)[0]
+        up = loc.upsample_maps(maps[None], photo.image.shape[:2])[0]
+        axes[r, 0].imshow(photo.image)
+        axes[r, 0].set_title(photo.name, fontsize=9)
+        for c, w in enumerate(words):
+            axes[r, c + 1].imshow(photo.image)
+            axes[r, c + 1].imshow(up[c], alpha=0.55, cmap="magma", vmin=0, vmax=1)
+            axes[r, c + 1].set_title(f"{w} (max {maps[c].max():.2f})", fontsize=9)
+        for ax in axes[r]:
+            ax.axis("off")
+    fig.suptitle("Localisation maps on real photos (zero-shot across domains)")
+    plt.show()
 
 # %% [markdown]
 # ## Weakly supervised segmentation
