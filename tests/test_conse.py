@@ -68,3 +68,11 @@ def test_bad_inputs_have_clear_errors():
         model.score(-PROBS)
     with pytest.raises(ValueError, match="no source label"):
         ConSE().fit(np.full((2, 2), NAN), TARGET)
+
+
+def test_with_source_swaps_the_source_side_only():
+    model = ConSE(ZeroShotConfig(k=2)).fit(SOURCE, TARGET)
+    other_source = SOURCE[[1, 0, 2, 3]]
+    swapped = model.with_source(other_source)
+    np.testing.assert_allclose(swapped.score(PROBS), ConSE(ZeroShotConfig(k=2)).fit(other_source, TARGET).score(PROBS))
+    np.testing.assert_allclose(model.score(PROBS), ConSE(ZeroShotConfig(k=2)).fit(SOURCE, TARGET).score(PROBS))

@@ -58,14 +58,16 @@ def normalise_label_vectors(vectors: np.ndarray, name: str = "label vectors") ->
     return out, has_vector
 
 
-def cosine_scores(image_vectors: np.ndarray, unit_label_vectors: np.ndarray, has_vector: np.ndarray) -> np.ndarray:
+def cosine_scores(image_vectors: np.ndarray, unit_label_vectors_t: np.ndarray, has_vector: np.ndarray) -> np.ndarray:
     """``(n_images, n_labels)`` cosine similarities; labels without a vector score ``-inf``.
 
-    An image vector of length zero scores 0 against every label.
+    ``unit_label_vectors_t`` is the ``(dim, n_labels)`` transposed, C-contiguous matrix of unit
+    label vectors (a one-row product with a transposed view is far slower in BLAS). An image vector
+    of length zero scores 0 against every label.
     """
     norms = np.linalg.norm(image_vectors, axis=1, keepdims=True)
     unit_images = np.divide(image_vectors, norms, out=np.zeros_like(image_vectors), where=norms > 0)
-    scores = unit_images @ unit_label_vectors.T
+    scores = unit_images @ unit_label_vectors_t
     scores[:, ~has_vector] = -np.inf
     return scores
 
@@ -88,6 +90,7 @@ class ConSE:
     def fit(self, source_vectors: np.ndarray, target_vectors: np.ndarray) -> "ConSE":
         self.source_vectors, self.source_has_vector = normalise_label_vectors(source_vectors, "source label vectors")
         self.target_vectors, self.target_has_vector = normalise_label_vectors(target_vectors, "target label vectors")
+        self.target_vectors_t = np.ascontiguousarray(self.target_vectors.T)
         if self.source_vectors.shape[1] != self.target_vectors.shape[1]:
             raise ValueError(
                 f"source and target label vectors must live in one space: dimensions "
@@ -96,6 +99,18 @@ class ConSE:
         if not self.source_has_vector.any():
             raise ValueError("no source label has a vector in the bilingual space")
         return self
+
+    def with_source(self, source_vectors: np.ndarray) -> "ConSE":
+        """A copy with other source label vectors and this model's (already prepared) target side."""
+        self._check_fitted()
+        other = type(self).__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        other.source_vectors, other.source_has_vector = normalise_label_vectors(source_vectors, "source label vectors")
+        if other.source_vectors.shape[1] != self.target_vectors.shape[1]:
+            raise ValueError("source vectors must have the dimension of the target vectors")
+        if not other.source_has_vector.any():
+            raise ValueError("no source label has a vector in the bilingual space")
+        return other
 
     def _check_fitted(self) -> None:
         if self.source_vectors is None:
@@ -136,4 +151,4 @@ class ConSE:
 
     def score(self, probs: np.ndarray) -> np.ndarray:
         """Cosine of ``phi(x)`` and every target label, ``(n_images, n_target)``."""
-        return cosine_scores(self.embed_images(probs), self.target_vectors, self.target_has_vector)
+        return cosine_scores(self.embed_images(probs), self.target_vectors_t, self.target_has_vector)

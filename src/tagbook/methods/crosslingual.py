@@ -300,6 +300,8 @@ class CrossLingualAnnotator:
         if self.space is None:
             self.space = EncoderSpace()
         self.target_vectors = self.space.embed(self.vocabulary.words, c.lang)
+        # the target side is prepared once; each call only swaps in the source labels it needs
+        self._template = ConSE(ZeroShotConfig(k=c.k)).fit(np.ones((1, self.target_vectors.shape[1])), self.target_vectors)
         self._net = wordnet()
         self._all_embed = isinstance(self.space, EncoderSpace)
         if not self._all_embed:  # a word-vector space: find once which source labels embed
@@ -342,8 +344,7 @@ class CrossLingualAnnotator:
         else:
             columns = list(range(len(self.names)))
             source = self._source_matrix
-        model = ConSE(ZeroShotConfig(k=k)).fit(source, self.target_vectors)
-        return model, probs[:, columns]
+        return self._template.with_source(source), probs[:, columns]
 
     # ---- scoring ------------------------------------------------------------------------------
     @property
@@ -378,7 +379,8 @@ class CrossLingualAnnotator:
         return self.vocabulary.gloss(label) or _reverse_gloss(self.config.lang, label)
 
     def annotate(self, images: Sequence, top: int = 5) -> list[list[Prediction]]:
-        probs = self.source.predict_proba(images)
+        """Top labels of each image (photos of a user are not written to the feature cache)."""
+        probs = self.source.predict_proba(images, cache=False)
         return self.predict(probs, top=top)
 
 

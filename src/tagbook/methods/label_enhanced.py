@@ -59,18 +59,18 @@ class LabelEnhancedZeroShot:
         base = self.base
         image = base.embed_images(probs)  # phi(x), (n, d)
         idx, _ = base.top_source_labels(probs)  # w_s(x, k), (n, K)
-        targets = base.target_vectors
+        targets_t = base.target_vectors_t  # (dim, n_target), contiguous
         n, k_steps = idx.shape
         n_free = int(base.target_has_vector.sum())
         k_steps = min(k_steps, n_free)
-        available = np.broadcast_to(base.target_has_vector, (n, len(targets))).copy()
+        available = np.broadcast_to(base.target_has_vector, (n, targets_t.shape[1])).copy()
         chosen = np.zeros((n, k_steps), dtype=np.int64)
         rows = np.arange(n)
         for k in range(k_steps):
             phi_k = self.theta * image + (1.0 - self.theta) * base.source_vectors[idx[:, k]]  # Eq. 3
             norms = np.linalg.norm(phi_k, axis=1, keepdims=True)
             phi_k = np.divide(phi_k, norms, out=np.zeros_like(phi_k), where=norms > 0)
-            cosine = phi_k @ targets.T
+            cosine = phi_k @ targets_t
             cosine[~available] = -np.inf
             best = np.argmax(cosine, axis=1)  # the first maximum: ties go to the lower label index
             chosen[:, k] = best
