@@ -54,7 +54,7 @@ def add_parser(subparsers) -> None:
     train.add_argument("--train", action="store_true", help="train a model first (then search if a query is given)")
     train.add_argument("--n-images", type=int, default=800, help="toy images to generate (default 800)")
     train.add_argument("--image-size", type=int, default=64, help="toy image side in pixels (default 64)")
-    train.add_argument("--epochs", type=int, default=12, help="training epochs (default 12)")
+    train.add_argument("--epochs", type=int, default=15, help="training epochs (default 15)")
     train.add_argument("--k-blocks", type=int, default=5, help="region-embedding blocks k (default 5)")
     train.add_argument("--label-vectors", choices=("glove", "toy"), default="glove", help="label word vectors")
     train.add_argument("--seed", type=int, default=0, help="seed of the world and the training (default 0)")
