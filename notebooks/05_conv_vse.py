@@ -32,7 +32,7 @@ image_size = 64  # [64, 224] toy image side in pixels (upsampled to 224 for the 
 epochs = 15  # [1, 200] training epochs (both models)
 k_blocks = 5  # [1, 16] region-embedding blocks k
 label_vectors = "glove"  # {glove, toy} label word vectors: GloVe 6B 50-d, or skip-gram on the toy corpus
-fine_tune = False  # train the backbone too (slow on a CPU: about a second per image and epoch)
+fine_tune = False  # train the backbone too (slow on a CPU: about a minute per epoch at 800 images)
 threshold = 0.8  # [0, 1] background threshold of the segmentation from localisation maps
 n_unseen = 6  # [1, 30] object labels held out of training (zero-shot)
 seed = 0  # [0, 4294967295] random seed (world, splits, training)
@@ -152,7 +152,7 @@ conv_model = ConvVSE(conv_config)
 if params.fine_tune:
     conv_model.fit(backbone_inputs(world.images[train_idx]), train_targets, label_vecs[seen],
                    backbone=fine_tunable_backbone())
-    features = conv_model._features(backbone_inputs(world.images))  # conv maps of the tuned backbone
+    features = conv_model.conv_maps(backbone_inputs(world.images))  # conv maps of the tuned backbone
     conv_model.backbone = None  # from here on the model reads those conv maps
 else:
     conv_model.fit(features[train_idx], train_targets, label_vecs[seen])
@@ -614,7 +614,7 @@ ledger.table()
 # - **Backbone and data.** EfficientNet-Lite0 instead of ResNet-34, the toy world instead of
 #   NUS-WIDE and VOC2012; GloVe 6B 50-d (or the toy world's own skip-gram vectors) instead of
 #   300-d word2vec. The backbone is frozen by default (the post fine-tuned with fastai's
-#   transforms); `fine_tune=True` trains it too, at about a second per image and epoch on a CPU.
+#   transforms); `fine_tune=True` trains it too, at about a minute per epoch on two CPU cores.
 # - **Evaluation.** The post's segmentation number is on VOC2012 with 20 classes; ours has up to
 #   65 object classes with few pixels each, so the two mIoU figures are not comparable, only the
 #   comparison with the baselines is.

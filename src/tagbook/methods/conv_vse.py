@@ -313,6 +313,11 @@ class ConvVSE:
             raise RuntimeError("the model is not trained: call fit() or ConvVSE.load() first")
         return self.head
 
+    def conv_maps(self, inputs: np.ndarray | torch.Tensor) -> np.ndarray:
+        """The conv maps the head reads: ``inputs`` themselves, or with a fine-tuned backbone its
+        output for the (preprocessed) images ``inputs``."""
+        return self._features(inputs).numpy()
+
     def _features(self, inputs: np.ndarray | torch.Tensor) -> torch.Tensor:
         x = _as_tensor(inputs, "inputs")
         if self.backbone is not None:  # a fine-tuned backbone takes images
