@@ -14,7 +14,7 @@ TensorFlow reference implementation, is:
 * a centred square crop of side ``floor(S / (S + 32) * min(H, W))`` (``crop_padding = 32``),
 * a bicubic resize to the training resolution ``S``: 224 (Lite0), 240 (Lite1), 260 (Lite2),
 * normalisation ``(rgb - 127) / 128`` (the edge models' "inception-style" mean and deviation;
-  ``(rgb / 255 - 0.5) / 0.5`` differs from it by under 0.4 %).
+  ``(rgb / 255 - 0.5) / 0.5`` differs from it by at most 0.008 in the model input).
 
 The last feature map has ``ceil(S / 32)`` cells a side: 7x7 for Lite0, 8x8 for Lite1, 9x9 for
 Lite2; all three have 1,280 channels.
