@@ -14,6 +14,7 @@ from tagbook.text.align import (
     ProcrustesAlignment,
     RCSLSAlignment,
     RCSLSConfig,
+    compress_to_map_range,
     csls_scores,
     make_alignment,
     mean_topk_similarity,
@@ -198,3 +199,30 @@ def test_bilingual_dictionary_split_by_source_and_indexing():
     assert src_rows.tolist() == [1, 0] and tgt_rows.tolist() == [0, 1]
     with pytest.raises(ValueError, match="n_test"):
         d.split(3, seed=0)
+
+
+def test_compressed_retrieval_gives_the_same_cosines_and_ranking():
+    rng = np.random.default_rng(6)
+    S, T = rng.normal(size=(300, 6)), rng.normal(size=(250, 15))
+    W = rng.normal(size=(15, 6))  # rank 6 map into a 15-d space
+    a, b = compress_to_map_range(W, S, T)
+    assert a.shape == (300, 6) and b.shape == (250, 6)
+    full = normalize_rows(S @ W.T) @ normalize_rows(T).T
+    assert np.allclose(a @ b.T, full, atol=1e-5)
+    for method in ("nn", "csls"):
+        expected = retrieve(S @ W.T, T, k=5, method=method, mapped_source_space=S @ W.T)
+        got = retrieve(a, b, k=5, method=method, mapped_source_space=a, normalize=False)
+        assert (expected[:, 0] == got[:, 0]).mean() > 0.99  # float32 rounding may swap near-ties
+
+
+def test_rcsls_same_result_whichever_space_hosts_the_neighbour_search():
+    rng = np.random.default_rng(7)
+    X, Y = normalize_rows(rng.normal(size=(200, 5))), normalize_rows(rng.normal(size=(200, 12)))
+    model = RCSLSAlignment(RCSLSConfig(k=4, show_progress=False))
+    W = torch.from_numpy(rng.normal(size=(12, 5)).astype(np.float32)) * 0.3
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+    loss_small, grad_small = model._loss_and_grad(W, Xt, Yt, Xt, Yt, 4, 4)  # searches in the 5-d space
+    # the transposed problem searches in the 12-d space: same loss (the pair terms are symmetric)
+    loss_big, grad_big = model._loss_and_grad(W.T.contiguous(), Yt, Xt, Yt, Xt, 4, 4)
+    assert abs(loss_small - loss_big) < 1e-5
+    assert torch.allclose(grad_small, grad_big.T, atol=1e-5)

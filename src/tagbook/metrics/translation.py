@@ -133,12 +133,14 @@ def evaluate_word_translation(
     csls_k: int = 10,
     n_dictionary_sources: int | None = None,
     batch_size: int = 4096,
+    normalize: bool = True,
 ) -> list[dict[str, float | str]]:
     """P@k for each retrieval method, plus the alignment ratio and hub count (rows for a DataFrame).
 
     ``mapped_source`` holds ALL mapped source words (the CSLS source neighbourhood);
     ``query_rows`` index the test source words in it; ``gold[i]`` are the target rows of query i.
-    Values are percentages, as in the papers' tables.
+    Values are percentages, as in the papers' tables. ``normalize=False``: rows are already such
+    that dot products are cosines (see :func:`tagbook.text.align.compress_to_map_range`).
     """
     from tagbook.text.align import retrieve
 
@@ -150,7 +152,7 @@ def evaluate_word_translation(
     for method in methods:
         ranked = retrieve(
             mapped_source[query_rows], targets, k=max(depth, 10), method=method,
-            mapped_source_space=mapped_source, csls_k=csls_k, batch_size=batch_size,
+            mapped_source_space=mapped_source, csls_k=csls_k, batch_size=batch_size, normalize=normalize,
         )
         row: dict[str, float | str] = {"retrieval": method}
         row.update({name: 100.0 * value for name, value in translation_precision(ranked, gold, ks).items()})
