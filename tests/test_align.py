@@ -14,6 +14,7 @@ from tagbook.text.align import (
     ProcrustesAlignment,
     RCSLSAlignment,
     RCSLSConfig,
+    TranslationSetup,
     compress_to_map_range,
     csls_scores,
     make_alignment,
@@ -21,6 +22,8 @@ from tagbook.text.align import (
     normalize_rows,
     procrustes,
     retrieve,
+    translation_split,
+    word_translation_table,
 )
 
 torch.set_num_threads(2)
@@ -226,3 +229,26 @@ def test_rcsls_same_result_whichever_space_hosts_the_neighbour_search():
     loss_big, grad_big = model._loss_and_grad(W.T.contiguous(), Yt, Xt, Yt, Xt, 4, 4)
     assert abs(loss_small - loss_big) < 1e-5
     assert torch.allclose(grad_small, grad_big.T, atol=1e-5)
+
+
+def test_word_translation_table_on_a_planted_rotation():
+    """English words w0..w299 map by a rotation onto t0..t299; each word also has a wrong second
+    translation. Fitting on first translations only recovers the rotation: every test word is right."""
+    X, Y, _ = planted_rotation(n=300, d=12, seed=8)
+    src_words = [f"w{i}" for i in range(300)]
+    tgt_words = [f"t{i}" for i in range(300)]
+    pairs = [p for i in range(300) for p in ((f"w{i}", f"t{i}"), (f"w{i}", f"t{(i * 7 + 3) % 300}"))]
+    dictionary = BilingualDictionary.from_pairs(pairs)
+    setup = TranslationSetup(max_vocab=300, n_test=60, max_train=150, train_translations=1, seed=1,
+                             rcsls=RCSLSConfig(n_iter=3, show_progress=False))
+    train, test = translation_split(dictionary, src_words, tgt_words, setup)
+    assert len(train) == 150 and all(t == "t" + s[1:] for s, t in train.pairs)  # first translations only
+    assert not set(train.sources) & set(test.sources) and len(test.sources) == 60
+    ranks = [int(s[1:]) for s in train.sources]
+    assert ranks == sorted(ranks)  # most frequent (lowest rank) first
+    table = word_translation_table(src_words, X, tgt_words, Y, dictionary, setup, progress=False)
+    assert table.attrs["test_queries"] == 60 and table.attrs["train_pairs"] == 150
+    by = table.set_index(["alignment", "retrieval"])
+    assert by.loc[("procrustes", "nn"), "P@1"] == 100.0
+    assert by.loc[("rcsls", "csls"), "P@1"] == 100.0
+    assert by.loc[("procrustes", "nn"), "alignment ratio"] == 100.0

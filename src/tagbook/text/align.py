@@ -44,6 +44,8 @@ __all__ = [
     "BilingualDictionary",
     "procrustes",
     "TranslationSetup",
+    "translation_split",
+    "fit_alignment",
     "word_translation_table",
 ]
 
@@ -489,13 +491,17 @@ class TranslationSetup:
     """One word-translation experiment: vocabularies, split, alignments and retrievals.
 
     max_vocab: keep the first (most frequent) words of each space, e.g. 50k.
-    n_test: source words held out for testing (no test source word is used for fitting).
-    max_train: cap on the seed pairs used for fitting (the first ones in dictionary order).
+    n_test: source words held out for testing (an int, or a share of the dictionary's in-vocabulary
+        source words as a float in (0, 1)); no test source word is used for fitting.
+    max_train: cap on the seed pairs used for fitting (those of the most frequent source words).
+    train_translations: fit on each training word's first ``k`` translations only (None: all);
+        testing always accepts every translation.
     """
 
     max_vocab: int = 50_000
-    n_test: int = 1500
+    n_test: int | float = 1500
     max_train: int | None = 10_000
+    train_translations: int | None = None
     seed: int = 0
     alignments: tuple[str, ...] = ("lstsq", "procrustes", "rcsls")
     retrievals: tuple[str, ...] = ("nn", "csls")
@@ -505,13 +511,52 @@ class TranslationSetup:
     def __post_init__(self) -> None:
         if self.rcsls is None:
             self.rcsls = RCSLSConfig(show_progress=False)
-        if self.max_vocab < 2 or self.n_test < 1:
-            raise ValueError(f"TranslationSetup needs max_vocab >= 2 and n_test >= 1, got {self.max_vocab}, {self.n_test}")
+        if self.max_vocab < 2 or self.n_test <= 0:
+            raise ValueError(f"TranslationSetup needs max_vocab >= 2 and n_test > 0, got {self.max_vocab}, {self.n_test}")
         for name in self.alignments:
             make_alignment(name)
         for name in self.retrievals:
             if name not in ("nn", "csls"):
                 raise ValueError(f"TranslationSetup.retrievals: 'nn' or 'csls', got {name!r}")
+
+
+def translation_split(
+    dictionary: BilingualDictionary, source_words: list[str], target_words: list[str], setup: TranslationSetup
+) -> tuple[BilingualDictionary, BilingualDictionary]:
+    """``(train, test)`` dictionaries of a word-translation experiment, split by source word.
+
+    The dictionary is restricted to source words in ``source_words`` and split: ``setup.n_test``
+    test words with all their pairs, the rest for fitting. Training pairs need both words in the
+    vocabularies; each word keeps its first ``setup.train_translations`` translations (dictionary
+    order, best first), words are ordered by their rank in ``source_words`` (most frequent first)
+    and the first ``setup.max_train`` pairs are kept.
+    """
+    src_vocab = set(source_words)
+    in_vocab = BilingualDictionary(tuple(p for p in dictionary.pairs if p[0] in src_vocab))
+    train, test = in_vocab.split(setup.n_test, seed=setup.seed)
+    train = train.restrict(source_words, target_words)
+    if setup.train_translations is not None:
+        kept: dict[str, int] = {}
+        first = []
+        for src, tgt in train.pairs:
+            if kept.get(src, 0) < setup.train_translations:
+                kept[src] = kept.get(src, 0) + 1
+                first.append((src, tgt))
+        train = BilingualDictionary(tuple(first))
+    rank = {w: i for i, w in enumerate(source_words)}
+    train = BilingualDictionary(tuple(sorted(train.pairs, key=lambda p: rank[p[0]])))
+    if setup.max_train is not None:
+        train = BilingualDictionary(train.pairs[: setup.max_train])
+    return train, test
+
+
+def fit_alignment(name: str, X_src: np.ndarray, Y_tgt: np.ndarray, source_space: np.ndarray,
+                  target_space: np.ndarray, rcsls: RCSLSConfig | None = None):
+    """Fit the alignment ``name`` on seed pairs; RCSLS also gets the full (capped) vocabularies."""
+    model = make_alignment(name, rcsls)
+    if name == "rcsls":
+        return model.fit(X_src, Y_tgt, source_space=source_space, target_space=target_space)
+    return model.fit(X_src, Y_tgt)
 
 
 def word_translation_table(
@@ -525,10 +570,9 @@ def word_translation_table(
 ):
     """Fit each alignment on training pairs and report held-out P@1/P@5 per retrieval method.
 
-    The dictionary is first restricted to source words in the (capped) source vocabulary, then
-    split by source word: ``setup.n_test`` test words, the rest for fitting (pairs with both words
-    in the vocabularies). Test queries are the test words with a translation in the target
-    vocabulary; the alignment ratio divides by all test words (see
+    The split is :func:`translation_split` on the vocabularies capped at ``setup.max_vocab``.
+    Test queries are the test words with a translation in the target vocabulary (any of their
+    translations counts as correct); the alignment ratio divides by all test words (see
     :func:`tagbook.metrics.translation.alignment_ratio`). Returns a DataFrame with one row per
     (alignment, retrieval) and the counts in ``DataFrame.attrs``.
     """
@@ -541,23 +585,14 @@ def word_translation_table(
     src_words, tgt_words = list(source_words[:n_s]), list(target_words[:n_t])
     S = normalize_rows(np.asarray(source_matrix[:n_s]))
     T = normalize_rows(np.asarray(target_matrix[:n_t]))
-    src_vocab = set(src_words)
-    in_vocab = BilingualDictionary(tuple(p for p in dictionary.pairs if p[0] in src_vocab))
-    train, test = in_vocab.split(setup.n_test, seed=setup.seed)
-    train = train.restrict(src_words, tgt_words)
-    if setup.max_train is not None:
-        train = BilingualDictionary(train.pairs[: setup.max_train])
+    train, test = translation_split(dictionary, src_words, tgt_words, setup)
     src_rows, tgt_rows = train.training_rows(src_words, tgt_words)
     queries, gold = test.test_queries(src_words, tgt_words)
     if len(queries) == 0:
         raise ValueError("no test word has a translation in the target vocabulary")
     rows = []
     for name in tqdm(setup.alignments, desc="alignments", disable=not progress, leave=False):
-        model = make_alignment(name, setup.rcsls)
-        if name == "rcsls":
-            model.fit(S[src_rows], T[tgt_rows], source_space=S, target_space=T)
-        else:
-            model.fit(S[src_rows], T[tgt_rows])
+        model = fit_alignment(name, S[src_rows], T[tgt_rows], S, T, setup.rcsls)
         mapped, targets = normalize_rows(model.transform(S)), T
         if np.linalg.matrix_rank(model.W_) < T.shape[1]:  # same cosines, fewer dimensions
             mapped, targets = compress_to_map_range(model.W_, S, T)
