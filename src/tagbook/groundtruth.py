@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 __all__ = ["PICTURE_WORDS", "GroundTruthConfig", "GroundTruth", "caption_words", "image_labels", "ground_truth", "label_statistics"]
 

@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from tagbook.methods.conse import ConSE, ZeroShotConfig
 from tagbook.methods.hierse import HierSEConfig, ancestor_distances, hierse_label_vectors

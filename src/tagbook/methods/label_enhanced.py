@@ -24,7 +24,7 @@ the order they were selected, and the remaining labels after them in the order o
 from __future__ import annotations
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from tagbook.methods.conse import ConSE
 

@@ -25,7 +25,7 @@ from typing import Literal
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 RetrievalMethod = Literal["nn", "csls"]
 

@@ -33,7 +33,7 @@ from typing import Sequence
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 __all__ = ["BiSkipConfig", "BiSkip", "monotonic_alignment"]
 

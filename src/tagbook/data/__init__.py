@@ -1,0 +1,1 @@
+"""Data readers and the small data files that ship with tagbook (paper numbers, the hand-labelled sample photos)."""
