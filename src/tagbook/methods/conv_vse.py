@@ -37,6 +37,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm import tqdm
 
+from tagbook.distributed import DistributedContext
 from tagbook.seeding import seed_everything
 
 
@@ -198,14 +199,27 @@ def train_label_sampling(
     config: VSETrainConfig,
     backbone: nn.Module | None = None,
     desc: str = "training",
+    context: DistributedContext | None = None,
 ) -> list[float]:
     """The shared training loop: label sampling, BCE, AdamW with the one-cycle schedule.
 
     ``model(features, labels (B, n, d)) -> logits (B, n)``. With ``backbone`` (fine-tuning),
     ``inputs`` are images and ``backbone(images)`` gives the features inside the loop.
     Returns the mean loss of each epoch.
+
+    Under ``torchrun`` (``context`` None: read from the environment, see
+    :mod:`tagbook.distributed`) the loop is data-parallel: every rank draws the same permutation
+    and label samples from the same seed, computes the loss of its shard of each batch, and
+    DistributedDataParallel averages the gradients. Shards differ in size when the batch does
+    not divide evenly (the last batch), so each rank's mean BCE is weighted by ``W b / B`` (its
+    shard size ``b``, the batch size ``B``, ``W`` ranks; :meth:`DistributedContext.shard_weight`):
+    the rank-average of the gradients is then exactly the full batch's mean-loss gradient, and
+    training matches one process up to float rounding. The progress bar shows on rank 0 only;
+    the epoch losses are global means. In a single process the loop is the plain one
+    (bit-identical results).
     """
     config.validate()
+    ctx = context if context is not None else DistributedContext.from_environment()
     rng = seed_everything(config.seed)
     torch.set_num_threads(config.num_threads)
     n_images = inputs.shape[0]
@@ -220,34 +234,51 @@ def train_label_sampling(
         optimiser, max_lr=max_lrs, total_steps=config.epochs * steps_per_epoch
     )
     model.train()
-    if backbone is not None:
+    if backbone is None:
+        net = ctx.wrap(model)
+    else:  # a backbone may hold layers its forward leaves out (an ImageNet classifier)
         backbone.train()
+        net = ctx.wrap(_BackboneThenHead(backbone, model), find_unused_parameters=True)
     losses: list[float] = []
-    bar = tqdm(range(config.epochs), desc=desc, disable=not config.show_progress)
+    bar = tqdm(range(config.epochs), desc=desc, disable=not (config.show_progress and ctx.is_main))
     for _ in bar:
         order = rng.permutation(n_images)
         label_idx, is_pos = sample_label_sets(targets, config.labels_per_image, rng)
         total, seen = 0.0, 0
         for start in range(0, n_images, config.batch_size):
             batch = order[start : start + config.batch_size]
-            x = inputs[torch.as_tensor(batch)].float()
-            if backbone is not None:
-                x = backbone(x)
-            labels = label_vectors[torch.as_tensor(label_idx[batch])]  # (B, n, d)
-            y = torch.as_tensor(is_pos[batch], dtype=torch.float32)
-            loss = F.binary_cross_entropy_with_logits(model(x, labels), y)
+            shard = ctx.shard(batch)  # the whole batch in a single process
+            # a rank with an empty shard (a last batch smaller than the world) runs one item
+            # at weight 0: every rank must run forward and backward for DDP's gradient average
+            rows = shard if len(shard) else batch[:1]
+            x = inputs[torch.as_tensor(rows)].float()
+            labels = label_vectors[torch.as_tensor(label_idx[rows])]  # (b, n, d)
+            y = torch.as_tensor(is_pos[rows], dtype=torch.float32)
+            bce = F.binary_cross_entropy_with_logits(net(x, labels), y)
+            loss = bce * ctx.shard_weight(len(shard), len(batch))  # 1.0 in a single process
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
             schedule.step()
-            total += loss.item() * len(batch)
-            seen += len(batch)
-        losses.append(total / seen)
+            total += bce.item() * len(shard)
+            seen += len(shard)
+        losses.append(ctx.all_reduce_mean(total, seen))
         bar.set_postfix(loss=f"{losses[-1]:.4f}")
     model.eval()
     if backbone is not None:
         backbone.eval()
     return losses
+
+
+class _BackboneThenHead(nn.Module):
+    """``head(backbone(images), labels)``: one module, so that DDP averages both gradients."""
+
+    def __init__(self, backbone: nn.Module, head: nn.Module):
+        super().__init__()
+        self.backbone, self.head = backbone, head
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self.head(self.backbone(images), labels)
 
 
 def _batched(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, batch_size: int) -> torch.Tensor:
