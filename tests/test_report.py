@@ -23,7 +23,9 @@ def test_ledger_writes_the_required_keys_and_the_claims_page_gathers_them(tmp_pa
     page = write_claims_page(tmp_path).read_text()
     assert "In this build, 1 of 2 recorded claims held." in page
     assert "HierSE \\| beats ConSE" in page  # pipes escaped inside the table
-    assert "| NO |" in page
+    assert "- `le-beats-zs-hit5`: label_enhanced = 0.61; zero_shot = 0.55" in page
+    assert "| **NO** | offline-real |" in page and "| yes | toy |" in page
+    assert "| 02 | 2 | 1 | 1 |" in page  # the per-chapter summary
 
 
 def test_ledger_refuses_claims_without_evidence_or_a_real_decision(tmp_path):
@@ -70,3 +72,16 @@ def test_paper_vs_build_labels_columns_and_fills_nothing_in():
     assert table.loc[("conse", "hit@1", ""), "this build (toy world)"] == 0.5
     assert np.isnan(table.loc[("hierse", "hit@1", ""), "this build (toy world)"])
     assert np.isnan(table.loc[("mt", "hit@1", ""), "paper (Flickr8k-CN)"])
+
+
+def test_claims_page_links_each_chapter_by_its_title(tmp_path):
+    ledger = ClaimsLedger("05", output_dir=tmp_path)
+    ledger.check("maps-localise", "kovacs2019", "maps localise", "Fig. 10", {"miou": 0.2}, True, "toy")
+    ledger.write()
+    notebook = {"cells": [{"cell_type": "code", "source": ["# not a title"]},
+                          {"cell_type": "markdown", "source": ["# Conv-level embeddings\n", "text"]}]}
+    (tmp_path / "05_conv_vse.ipynb").write_text(json.dumps(notebook))
+    (tmp_path / "05_conv_vse.failed.ipynb").write_text("{}")
+    page = write_claims_page(tmp_path).read_text()
+    assert "| [05 Conv-level embeddings](05_conv_vse.ipynb) | 1 | 1 | 0 |" in page
+    assert "## 05 Conv-level embeddings" in page

@@ -229,8 +229,30 @@ def _md_cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _chapter_title(folder: Path, chapter: str) -> tuple[str | None, str]:
+    """(document name, title) of the executed chapter ``NN_*.ipynb`` in ``folder``, if it is there."""
+    for path in sorted(folder.glob(f"{chapter}_*.ipynb")):
+        if path.stem.endswith(".failed"):
+            continue
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, json.JSONDecodeError):
+            return path.stem, f"Chapter {chapter}"
+        for cell in cells:
+            source = "".join(cell.get("source", [])) if cell.get("cell_type") == "markdown" else ""
+            for line in source.splitlines():
+                if line.startswith("# "):
+                    return path.stem, line[2:].strip()
+        return path.stem, f"Chapter {chapter}"
+    return None, f"Chapter {chapter}"
+
+
 def write_claims_page(folder: str | Path | None = None, out: str | Path | None = None) -> Path:
-    """Write the book's Claims page (MyST Markdown) from every chapter's claims file."""
+    """Write the book's Claims page (MyST Markdown) from every chapter's claims file.
+
+    A summary (claims and how many held, per chapter), then per chapter a table with the
+    verdict first, and the measured evidence of each claim below it.
+    """
     folder = Path(folder) if folder is not None else generated_dir()
     out = Path(out) if out is not None else folder / "claims.md"
     records = load_claims(folder)
@@ -251,10 +273,25 @@ def write_claims_page(folder: str | Path | None = None, out: str | Path | None =
     else:
         held = int((table["holds"] == "yes").sum())
         lines += [f"In this build, {held} of {len(table)} recorded claims held.", ""]
-        lines.append("| " + " | ".join(table.columns) + " |")
-        lines.append("|" + "---|" * len(table.columns))
-        for row in table.itertuples(index=False):
-            lines.append("| " + " | ".join(_md_cell(v) for v in row) + " |")
+        chapters = list(dict.fromkeys(table["chapter"]))
+        titles = {ch: _chapter_title(folder, ch) for ch in chapters}
+        lines += ["| chapter | claims | held | not held |", "|---|---|---|---|"]
+        for ch in chapters:
+            rows = table[table["chapter"] == ch]
+            n_held = int((rows["holds"] == "yes").sum())
+            doc, title = titles[ch]
+            name = f"[{ch} {_md_cell(title)}]({doc}.ipynb)" if doc else ch
+            lines.append(f"| {name} | {len(rows)} | {n_held} | {len(rows) - n_held} |")
+        for ch in chapters:
+            rows = list(table[table["chapter"] == ch].itertuples(index=False))
+            lines += ["", f"## {ch} {titles[ch][1]}", "", "| holds | data | claim | in the paper |",
+                      "|---|---|---|---|"]
+            for r in rows:
+                verdict = "yes" if r.holds == "yes" else "**NO**"
+                claim = f"{_md_cell(r.claim)} (`{_md_cell(r.id)}`)"
+                lines.append(f"| {verdict} | {r.data} | {claim} | {r.paper}, {_md_cell(r.where)} |")
+            lines += ["", "Evidence, as measured:", ""]
+            lines += [f"- `{r.id}`: {_md_cell(r.evidence)}" for r in rows]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out
