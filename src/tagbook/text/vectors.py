@@ -31,7 +31,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import importlib.metadata
-import importlib.util
 import json
 import os
 import struct
@@ -42,7 +41,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from tagbook.paths import cache_dir
+from tagbook.paths import cache_dir, package_dir
 
 __all__ = [
     "WordVectors",
@@ -350,12 +349,7 @@ def _digest(payload) -> str:
 
 def _package_dir(module: str, distribution: str) -> Path:
     """Folder of an installed package, found without importing it."""
-    spec = importlib.util.find_spec(module)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(
-            f"these vectors need the package {distribution}; install it with `pip install {distribution}`"
-        )
-    return Path(next(iter(spec.submodule_search_locations)))
+    return package_dir(module, distribution, "these vectors")
 
 
 def _keep_first(max_words: int | None, n: int) -> int:
@@ -570,13 +564,9 @@ def load_ginza(path: str | Path | None = None, *, with_aliases: bool = True,
 
 def _ginza_vocab_dir(path: str | Path | None) -> Path:
     if path is None:
-        spec = importlib.util.find_spec("ja_ginza")
-        if spec is None or not spec.submodule_search_locations:
-            raise ModuleNotFoundError(
-                "the Japanese vectors need the package ja-ginza==5.3.0 (only its files are read: "
-                "`pip install --no-deps ja-ginza==5.3.0`), or pass path= to its vocab folder"
-            )
-        path = Path(next(iter(spec.submodule_search_locations)))
+        path = package_dir("ja_ginza", "ja-ginza==5.3.0",
+                           "the Japanese vectors (or pass path= to its vocab folder)",
+                           install="pip install --no-deps ja-ginza==5.3.0")  # only its files are read
     path = Path(path)
     candidates = [path, path / "vocab", *sorted(path.glob("ja_ginza-*/vocab")),
                   *sorted(path.glob("ja_ginza/ja_ginza-*/vocab"))]
