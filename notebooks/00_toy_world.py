@@ -38,7 +38,6 @@ params = chapter_parameters("00", globals())
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 

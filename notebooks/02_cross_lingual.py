@@ -90,7 +90,7 @@ from tagbook.methods.harvest import (
 from tagbook.methods.hierse import HierSEConfig
 from tagbook.methods.source_models import LogisticHead, LogisticHeadConfig
 from tagbook.metrics.ranking import hits_at_k
-from tagbook.report import ClaimsLedger, paper_numbers, paper_vs_build, use_theme
+from tagbook.report import ClaimsLedger, paper_numbers, use_theme
 from tagbook.seeding import seed_everything
 
 use_theme()

@@ -274,7 +274,7 @@ s = conv_model.score(features[show_idx], label_vecs[[label_j]])[:, 0]
 fig, ax = plt.subplots(figsize=(11, 3.6))
 thumbnails(ax, np.c_[s, rng.random(len(show_idx))], show_idx)
 ax.set(xlabel=f"score for the unseen label “{phrases[label_j]}”", yticks=[],
-       title=f"Fig. 5: images ranked along an unseen label (the y axis only spreads them)")
+       title="Fig. 5: images ranked along an unseen label (the y axis only spreads them)")
 plt.show()
 
 # %% [markdown]
