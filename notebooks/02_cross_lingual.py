@@ -240,13 +240,15 @@ coverage["paper"] = pd.Series({
     "English words in the space": paper_space["English words"],
     "Chinese words in the space": paper_space["Chinese words"],
     "source labels": 1000, "source labels in the space": paper_space["embeddable source labels"].iloc[0],
-    "target labels": 1012, "target labels in the space": 935,
+    "target labels": paper_stats["distinct labels"],
+    "target labels in the space": paper_stats["distinct labels in bilingual space"],
 })
 coverage["paper"] = coverage["paper"].astype("Int64")
 truth = {name: gt[name].matrix(target_words) for name in gt}
 md(f"Space: **{space.name}**. Ground-truth words of the test images with a vector: "
    f"{int(harvest.target_has_vector[[target_words.index(w) for w in gt['test'].vocabulary]].sum())} "
-   f"of {len(gt['test'].vocabulary)} (paper: 935 of 1,012). The paper's column is its ResNet-152 and its "
+   f"of {len(gt['test'].vocabulary)} (paper: {paper_stats['distinct labels in bilingual space']:.0f} "
+   f"of {paper_stats['distinct labels']:,.0f}). The paper's column is its ResNet-152 and its "
    "ground truth (its target vocabulary is the whole Chinese side of the space).")
 coverage
 

@@ -58,3 +58,8 @@ def test_execute_chapter_injects_parameters_and_writes_claims(book_root):
         execute_chapter(book_root / "notebooks" / "08_demo.py", {"n_items": 13})
     assert not (book_root / "book" / "_generated" / "08.claims.json").exists()
     assert (book_root / "book" / "_generated" / "08_demo.failed.ipynb").exists()
+
+    # a later good run clears the failed run's notebook
+    execute_chapter(book_root / "notebooks" / "08_demo.py", {"n_items": 4})
+    assert not (book_root / "book" / "_generated" / "08_demo.failed.ipynb").exists()
+    assert json.loads((book_root / "book" / "_generated" / "08.claims.json").read_text())[0]["evidence"] == {"sum": 10.0}

@@ -79,6 +79,7 @@ def execute_chapter(source: Path, parameters: Mapping[str, Any] | None = None, l
                 + (f"\n  the partly executed notebook is at {failed}" if failed.exists() else "")
             ) from None
         shutil.copy(partial, output)
+        (out_dir / f"{source.stem}.failed.ipynb").unlink(missing_ok=True)  # an earlier failure's leftovers
     print(f"executed {source.stem} in {time.perf_counter() - started:.1f} s -> {output.relative_to(repo_root())}")
     return output
 
