@@ -63,7 +63,8 @@ from tagbook.methods.conv_vse import (
     phrase_matrix,
 )
 from tagbook.methods.pooled_vse import PooledVSE, PooledVSEConfig
-from tagbook.metrics.ranking import average_precision, mean_average_precision, precision_recall_f1_at_k
+from tagbook.metrics.ranking import (average_precision, mean_average_precision, precision_recall_f1_at_k,
+                                     random_ranking_map)
 from tagbook.metrics.segmentation import mean_iou, segmentation_covering
 from tagbook.photos import load_sample_photos
 from tagbook.report import ClaimsLedger, paper_numbers, paper_vs_build, use_theme
@@ -177,11 +178,6 @@ md(f"Learned pooling weight of the conv-level model: α = {conv_model.head.avg_w
 # gives the *chance* mAP (the mean of 200 random scorings).
 
 # %%
-def chance_map(truth: np.ndarray, draws: int = 200) -> np.ndarray:
-    r = np.random.default_rng(params.seed)
-    return np.array([mean_average_precision(r.random(truth.shape), truth) for _ in range(draws)])
-
-
 def classification_row(model, name: str) -> dict:
     s_seen = model.score(features[test_idx], label_vecs[seen])
     t_seen = Y[np.ix_(test_idx, seen)]
@@ -195,7 +191,7 @@ def classification_row(model, name: str) -> dict:
 
 
 t_unseen_all = Y[np.ix_(pool_idx, unseen)]
-chance = chance_map(t_unseen_all)
+chance = random_ranking_map(t_unseen_all, draws=200, seed=params.seed)
 classification = pd.DataFrame([classification_row(conv_model, "conv-level"), classification_row(pooled_model, "pooled")])
 chance_row = {"model": "chance", "unseen mAP": chance.mean(),
               "unseen P@1 (per image)": float(t_unseen_all[t_unseen_all.any(1)].sum(1).mean() / len(unseen))}

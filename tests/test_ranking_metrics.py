@@ -7,6 +7,7 @@ from tagbook.metrics.ranking import (
     hits_at_k,
     mean_average_precision,
     precision_recall_f1_at_k,
+    random_ranking_map,
 )
 from tagbook.ranking import rank_labels, top_k, top_k_mask
 
@@ -70,3 +71,21 @@ def test_average_precision_hand_computed():
     # label0 ranks images 0,2,1 -> hits at 1,2 -> AP 1; label1 ranks 1,2,0 -> hit at 1 -> AP 1
     assert mean_average_precision(scores, truth) == pytest.approx(1.0)
     assert top_k_mask(scores, 1).sum() == 3
+
+
+def test_random_ranking_map_matches_the_expected_ap_of_a_random_order():
+    # one relevant item among 3: AP = 1/position, the position uniform on 1..3
+    truth = np.array([[True], [False], [False]])
+    draws = random_ranking_map(truth, draws=3000, seed=1)
+    assert draws.shape == (3000,)
+    assert set(np.round(draws, 6)) == {1.0, 0.5, round(1 / 3, 6)}
+    assert abs(draws.mean() - (1 + 1 / 2 + 1 / 3) / 3) < 0.02
+
+
+def test_random_ranking_map_is_seeded_and_checks_draws():
+    truth = np.random.default_rng(0).random((20, 4)) < 0.3
+    np.testing.assert_array_equal(random_ranking_map(truth, 5, seed=2), random_ranking_map(truth, 5, seed=2))
+    assert not np.array_equal(random_ranking_map(truth, 5, seed=2), random_ranking_map(truth, 5, seed=3))
+    assert np.all(random_ranking_map(np.ones((4, 2), bool), 3) == 1.0)
+    with pytest.raises(ValueError, match="draws"):
+        random_ranking_map(truth, 0)

@@ -123,3 +123,15 @@ def mean_average_precision(scores: np.ndarray, truth: np.ndarray, over: str = "l
         raise ValueError(f"over must be 'label' or 'image', got {over!r}")
     aps = [average_precision(s, t) for s, t in zip(scores, truth) if t.any()]
     return float(np.mean(aps)) if aps else float("nan")
+
+
+def random_ranking_map(truth: np.ndarray, draws: int = 200, seed: int = 0, over: str = "label") -> np.ndarray:
+    """The mAP of ``draws`` random scorings of ``truth`` (uniform scores, so uniformly random
+    rankings): the chance distribution a model's mAP is compared with. Its mean is close to the
+    mean share of relevant items per ranking (exactly that as ``draws`` grows, up to the small
+    excess of AP over precision in short rankings)."""
+    truth = np.asarray(truth, dtype=bool)
+    if draws < 1:
+        raise ValueError(f"draws must be >= 1, got {draws}")
+    rng = np.random.default_rng(seed)
+    return np.array([mean_average_precision(rng.random(truth.shape), truth, over=over) for _ in range(draws)])
