@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python benchmarks/bench_backbones.py [--images 32] [--threads 2]``
 
 Part 1 times end-to-end extraction (uint8 photos in; crop, resize, normalise, forward; pooled
-features and probabilities out; no cache) for each EfficientNet-Lite model at batch 1, 16 and
+features and probabilities out; no cache) for each EfficientNet-Lite model at batch 1, 4 (the default), 16 and
 32, on two paths measured in the same run:
 
 * eager: the package's model as published (``load_backbone(name, fold_bn=False)``);
@@ -116,7 +116,7 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     parser.add_argument("--repeats", type=int, default=3, help="timings per cell, best kept (default 3)")
     parser.add_argument("--backbones", nargs="+", default=list(LITE_BACKBONES))
-    parser.add_argument("--batch-sizes", nargs="+", type=int, default=[1, 16, 32])
+    parser.add_argument("--batch-sizes", nargs="+", type=int, default=[1, 4, 16, 32])
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads\n")

@@ -190,6 +190,15 @@ def test_optional_torchvision_backbone_says_what_is_missing():
     assert {"resnet152", "googlenet", "resnet34"} <= set(BACKBONES)
 
 
+def test_features_do_not_depend_on_the_batch_size(lite0):
+    ims = small_images(6, seed=5)
+    by_batch = {b: extract_features(lite0, ims, kinds=("pooled", "conv", "probs"), batch_size=b, cache=False,
+                                    progress=False) for b in (1, 4, 6)}
+    for kind in ("pooled", "conv", "probs"):
+        for b in (1, 4):
+            np.testing.assert_allclose(getattr(by_batch[b], kind), getattr(by_batch[6], kind), rtol=0, atol=1e-4)
+
+
 # ---------------------------------------------------------------- the feature cache
 
 def _entries(folder: Path) -> list[Path]:

@@ -114,7 +114,7 @@ class ImageNetSource:
         self.wnids: list[str] = list(IMAGENET.wnids)
         self.names: list[str] = list(IMAGENET.names)
 
-    def predict_proba(self, images: Sequence | np.ndarray, batch_size: int = 16, progress: bool = False, cache: bool = True) -> np.ndarray:
+    def predict_proba(self, images: Sequence | np.ndarray, batch_size: int = 4, progress: bool = False, cache: bool = True) -> np.ndarray:
         from tagbook.vision import extract_features
 
         feats = extract_features(self.backbone, images, kinds=("probs",), batch_size=batch_size, cache=cache, progress=progress)
