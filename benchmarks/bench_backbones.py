@@ -3,8 +3,8 @@
 Run: ``.venv/bin/python benchmarks/bench_backbones.py [--images 32] [--threads 2]``
 
 Part 1 times end-to-end extraction (uint8 photos in; crop, resize, normalise, forward; pooled
-features and probabilities out; no cache) for each EfficientNet-Lite model at batch 1, 4 (the default), 16 and
-32, on two paths measured in the same run:
+features and probabilities out; no cache) for each EfficientNet-Lite model at batch 1, 4 (the
+default of ``extract_features``), 16 and 32, on two paths measured in the same run:
 
 * eager: the package's model as published (``load_backbone(name, fold_bn=False)``);
 * tagbook: the extraction path used by default (batch norms folded into the convolutions).
