@@ -127,9 +127,10 @@ def mean_average_precision(scores: np.ndarray, truth: np.ndarray, over: str = "l
 
 def random_ranking_map(truth: np.ndarray, draws: int = 200, seed: int = 0, over: str = "label") -> np.ndarray:
     """The mAP of ``draws`` random scorings of ``truth`` (uniform scores, so uniformly random
-    rankings): the chance distribution a model's mAP is compared with. Its mean is close to the
-    mean share of relevant items per ranking (exactly that as ``draws`` grows, up to the small
-    excess of AP over precision in short rankings)."""
+    rankings): the chance distribution a model's mAP is compared with. A random ranking's
+    expected AP is above its share of relevant items, by a margin that shrinks as the ranking
+    grows (one relevant item among three: 0.61, not 0.33), so the chance level is drawn, not
+    taken as the base rate."""
     truth = np.asarray(truth, dtype=bool)
     if draws < 1:
         raise ValueError(f"draws must be >= 1, got {draws}")
