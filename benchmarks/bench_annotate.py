@@ -29,8 +29,8 @@ def main() -> None:
 
     from PIL import Image
 
-    from tagbook.methods.crosslingual import AnnotatorConfig, CrossLingualAnnotator, target_vocabulary
-    from tagbook.methods.source_models import ImageNetSource
+    from tagbook.apps.annotator import AnnotatorConfig, CrossLingualAnnotator, target_vocabulary
+    from tagbook.methods.zeroshot.source_models import ImageNetSource
     from tagbook.photos import load_sample_photos
 
     photos = [Image.fromarray(p.image) for p in load_sample_photos()]

@@ -27,8 +27,9 @@ import torch
 
 def train(args: argparse.Namespace) -> None:
     """One rank of a launch: train, and on rank 0 print the epoch times as JSON."""
-    from tagbook.distributed import DistributedContext
-    from tagbook.methods.conv_vse import ConvVSEConfig, ConvVSEHead, train_label_sampling, unit_rows
+    from tagbook.training.distributed import DistributedContext
+    from tagbook.methods.vse.conv import ConvVSEConfig, ConvVSEHead
+    from tagbook.training.label_sampling import train_label_sampling, unit_rows
     from tagbook.seeding import seed_everything
 
     ctx = DistributedContext.from_environment()

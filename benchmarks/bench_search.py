@@ -15,8 +15,9 @@ import time
 import numpy as np
 import torch
 
-from tagbook.localisation import MapIndex, SpatialQuery
-from tagbook.methods.conv_vse import ConvVSE, ConvVSEConfig
+from tagbook.apps.map_index import MapIndex
+from tagbook.methods.vse.localisation import SpatialQuery
+from tagbook.methods.vse.conv import ConvVSE, ConvVSEConfig
 
 
 def main() -> None:

@@ -83,12 +83,12 @@ import torch
 from IPython.display import Markdown, display
 
 from tagbook.groundtruth import PICTURE_WORDS, GroundTruthConfig, ground_truth
-from tagbook.methods.harvest import (
+from tagbook.experiments.wei2017 import (
     METHOD_NAMES, Harvest, bootstrap_hits, content_vocabulary, imagenet_source_vocabulary, markdown_table,
     prediction_shares, record_claims, run_experiment, table2, toy_source_vocabulary,
 )
-from tagbook.methods.hierse import HierSEConfig
-from tagbook.methods.source_models import LogisticHead, LogisticHeadConfig
+from tagbook.methods.zeroshot.hierse import HierSEConfig
+from tagbook.methods.zeroshot.source_models import LogisticHead, LogisticHeadConfig
 from tagbook.metrics.ranking import hits_at_k
 from tagbook.report import ClaimsLedger, paper_numbers, use_theme
 from tagbook.seeding import seed_everything
@@ -188,12 +188,12 @@ if params.dataset == "toy":
 
     corpus = parallel_corpus("en", "zh", params.n_pairs, params.seed)
     if params.bilingual_space == "biskip":
-        from tagbook.methods.bilingual import toy_biskip_space
+        from tagbook.text.spaces import toy_biskip_space
 
         space = toy_biskip_space(params.n_pairs, params.seed)  # trained once per (n_pairs, seed), then cached
         space_words = space.vocabulary("zh")
     elif params.bilingual_space == "aligned":
-        from tagbook.methods.bilingual import aligned_space
+        from tagbook.text.spaces import aligned_space
         from tagbook.text.align import ProcrustesAlignment
         from tagbook.text.vectors import load_vectors
 
@@ -207,7 +207,7 @@ if params.dataset == "toy":
         space = aligned_space(en_vectors, zh_vectors, ProcrustesAlignment().fit(X, Y))
         space_words = space.vocabulary("zh")
     else:
-        from tagbook.methods.bilingual import EncoderSpace
+        from tagbook.text.spaces import EncoderSpace
 
         space = EncoderSpace()
         space_words = sorted({t for _, zh in corpus for t in zh})
@@ -218,8 +218,8 @@ if params.dataset == "toy":
     source_columns = [world.vocabulary.index(label) for label in source_labels]
     source_vocabulary = toy_source_vocabulary(source_labels)
 else:
-    from tagbook.methods.bilingual import EncoderSpace
-    from tagbook.methods.crosslingual import target_vocabulary
+    from tagbook.text.spaces import EncoderSpace
+    from tagbook.apps.annotator import target_vocabulary
     from tagbook.text.lexicons import load_cedict
     from tagbook.vision import IMAGENET
 
@@ -279,7 +279,7 @@ if params.dataset == "toy":
     md("Quality of the three source models on their own English labels (test images):")
     display(pd.DataFrame(english).set_index("source model").round(3))
 else:
-    from tagbook.methods.source_models import ImageNetSource
+    from tagbook.methods.zeroshot.source_models import ImageNetSource
 
     paths = [flickr.image_path(i) for i in range(len(flickr))]
     probs = {}
@@ -461,9 +461,9 @@ if params.dataset == "toy":
 # things (`real_vocabulary_size`). The translation baseline uses CC-CEDICT too.
 
 # %%
-from tagbook.methods.bilingual import EncoderSpace
-from tagbook.methods.crosslingual import target_vocabulary
-from tagbook.methods.source_models import ImageNetSource
+from tagbook.text.spaces import EncoderSpace
+from tagbook.apps.annotator import target_vocabulary
+from tagbook.methods.zeroshot.source_models import ImageNetSource
 from tagbook.photos import load_sample_photos
 from tagbook.text.lexicons import load_cedict
 from tagbook.vision import IMAGENET

@@ -51,18 +51,11 @@ from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 from scipy import stats
 from sklearn.decomposition import PCA
 
-from tagbook import localisation as loc
-from tagbook.methods.conv_vse import (
-    ConvVSE,
-    ConvVSEConfig,
-    backbone_inputs,
-    conv_features,
-    fine_tunable_backbone,
-    label_phrase,
-    load_word_vectors,
-    phrase_matrix,
-)
-from tagbook.methods.pooled_vse import PooledVSE, PooledVSEConfig
+from tagbook.apps.map_index import MapIndex, query_vectors
+from tagbook.methods.vse import localisation as loc
+from tagbook.methods.vse.conv import ConvVSE, ConvVSEConfig
+from tagbook.methods.vse.inputs import backbone_inputs, conv_features, fine_tunable_backbone, label_phrase, load_word_vectors, phrase_matrix
+from tagbook.methods.vse.pooled import PooledVSE, PooledVSEConfig
 from tagbook.metrics.ranking import (average_precision, mean_average_precision, precision_recall_f1_at_k,
                                      random_ranking_map)
 from tagbook.metrics.segmentation import mean_iou, segmentation_covering
@@ -543,7 +536,7 @@ claim = ledger.check(
 # %%
 from collections import Counter
 
-index = loc.MapIndex(conv_model, regions_pool.astype(np.float16), [str(i) for i in pool_idx])
+index = MapIndex(conv_model, regions_pool.astype(np.float16), [str(i) for i in pool_idx])
 lookup = lambda w: vectors.phrase_vector(w, unit=True)  # noqa: E731
 half = params.image_size / 2
 counts = Counter(o.category for i in pool_idx for o in world.objects[i]
@@ -559,7 +552,7 @@ queries = {
 search_rows, results = [], {}
 for name, (where, where_not, relevant_fn) in queries.items():
     query = loc.SpatialQuery.parse(where, where_not)
-    scores = index.scores(query, loc.query_vectors(query, lookup, vectors.name))
+    scores = index.scores(query, query_vectors(query, lookup, vectors.name))
     relevant = np.array([relevant_fn(i) for i in pool_idx])
     p10 = loc.precision_at_k(scores, relevant, 10)
     base = float(relevant.mean())

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tagbook.methods.conse import ConSE, ZeroShotConfig
+from tagbook.methods.zeroshot.conse import ConSE, ZeroShotConfig
 
 NAN = np.nan
 SOURCE = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [NAN, NAN]])  # the last label has no vector

@@ -4,15 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from tagbook.methods.conv_vse import (
-    ConvVSE,
-    ConvVSEConfig,
-    ConvVSEHead,
-    mix_pool,
-    sample_label_sets,
-    unit_rows,
-)
-from tagbook.methods.pooled_vse import PooledVSE, PooledVSEConfig
+from tagbook.methods.vse.conv import ConvVSE, ConvVSEConfig, ConvVSEHead, mix_pool
+from tagbook.training.label_sampling import sample_label_sets, unit_rows
+from tagbook.methods.vse.pooled import PooledVSE, PooledVSEConfig
 
 N, C, L, D = 48, 16, 12, 8
 

@@ -13,21 +13,10 @@ import torch.distributed as dist
 from torch.nn import functional as F
 
 import tagbook
-from tagbook.distributed import (
-    SELFTEST_TOLERANCE,
-    SELFTEST_VARIANTS,
-    DistributedContext,
-    selftest_model,
-    selftest_problem,
-    selftest_train,
-)
-from tagbook.methods.conv_vse import (
-    ConvVSEConfig,
-    ConvVSEHead,
-    sample_label_sets,
-    train_label_sampling,
-    unit_rows,
-)
+from tagbook.methods.vse.ddp_selftest import SELFTEST_TOLERANCE, SELFTEST_VARIANTS, selftest_model, selftest_problem, selftest_train
+from tagbook.training.distributed import DistributedContext
+from tagbook.methods.vse.conv import ConvVSEConfig, ConvVSEHead
+from tagbook.training.label_sampling import sample_label_sets, train_label_sampling, unit_rows
 from tagbook.seeding import seed_everything
 
 LAUNCH = {
@@ -47,7 +36,7 @@ def two_rank_run(tmp_path_factory):
     env.update(PYTHONPATH=os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")])), OMP_NUM_THREADS="1")
     command = [
         sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-        "-m", "tagbook.distributed", "--selftest", "--out", str(out), "--timeout", "60",
+        "-m", "tagbook.methods.vse.ddp_selftest", "--selftest", "--out", str(out), "--timeout", "60",
     ]  # --standalone: the rendezvous takes a free port itself
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from tagbook.methods.bilingual import WordVectorSpace
-from tagbook.methods.harvest import Harvest, SourceVocabulary, bootstrap_hits, content_vocabulary
+from tagbook.text.spaces import WordVectorSpace
+from tagbook.experiments.wei2017 import Harvest, SourceVocabulary, bootstrap_hits, content_vocabulary
 from tagbook.text.vectors import WordVectors
 
 # a 3-d space: axis 0 animals, axis 1 windows, axis 2 cameras
@@ -77,7 +77,7 @@ def test_content_vocabulary_tags_words_in_context():
 
 
 def test_experiment_table_theta_choice_and_claims(harvest, tmp_path):
-    from tagbook.methods.harvest import best_theta, run_experiment, table2
+    from tagbook.experiments.wei2017 import best_theta, run_experiment, table2
     from tagbook.report import ClaimsLedger
 
     rng = np.random.default_rng(3)
@@ -93,7 +93,7 @@ def test_experiment_table_theta_choice_and_claims(harvest, tmp_path):
     t2 = table2(result)
     assert t2.loc[("a", "zero-shot"), "sum"] == pytest.approx(100 * result.hits("a", "hierse")["sum"])
     ledger = ClaimsLedger("99", output_dir=tmp_path)
-    from tagbook.methods.harvest import record_claims
+    from tagbook.experiments.wei2017 import record_claims
 
     record_claims(ledger, result, tier="toy", where="tiny")
     assert len(ledger.claims) == 6
@@ -105,6 +105,6 @@ def test_experiment_table_theta_choice_and_claims(harvest, tmp_path):
 def test_best_theta_takes_the_smallest_of_ties():
     import pandas as pd
 
-    from tagbook.methods.harvest import best_theta
+    from tagbook.experiments.wei2017 import best_theta
 
     assert best_theta(pd.DataFrame({"theta": [0.0, 0.5, 1.0], "sum": [1.0, 2.0, 2.0]})) == 0.5

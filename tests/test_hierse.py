@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from tagbook.methods.conse import ConSE, ZeroShotConfig
-from tagbook.methods.hierse import HierSE, HierSEConfig, ancestor_distances, hierse_label_vectors
+from tagbook.methods.zeroshot.conse import ConSE, ZeroShotConfig
+from tagbook.methods.zeroshot.hierse import HierSE, HierSEConfig, ancestor_distances, hierse_label_vectors
 
 # entity -> animal -> canine -> dog, and entity -> pet -> dog (two parents); paths root-first
 PATHS = {

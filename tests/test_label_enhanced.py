@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from tagbook.methods.conse import ConSE, ZeroShotConfig
-from tagbook.methods.label_enhanced import LabelEnhancedZeroShot
+from tagbook.methods.zeroshot.conse import ConSE, ZeroShotConfig
+from tagbook.methods.zeroshot.label_enhanced import LabelEnhancedZeroShot
 from tagbook.ranking import top_k
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tagbook.localisation import (
+from tagbook.methods.vse.localisation import (
     QueryError,
     SpatialQuery,
     all_foreground_segmentation,
@@ -148,7 +148,7 @@ def test_diversity_is_zero_for_uniform_images_and_activations_pool_space():
 
 
 def test_semantic_masks_map_instances_to_classes_and_ignore_others():
-    from tagbook.localisation import IGNORE, semantic_masks
+    from tagbook.methods.vse.localisation import IGNORE, semantic_masks
 
     inst = np.array([[[0, 1], [2, 3]]])
     out = semantic_masks(inst, [["dog", "cat", "zebra"]], {"dog": 1, "cat": 2})

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tagbook.methods.machine_translation import MachineTranslation, normalise_phrase
+from tagbook.methods.zeroshot.machine_translation import MachineTranslation, normalise_phrase
 from tagbook.metrics.ranking import hit_at_k
 
 DICTIONARY = {

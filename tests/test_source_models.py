@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tagbook.methods.source_models import LogisticHead, LogisticHeadConfig
+from tagbook.methods.zeroshot.source_models import LogisticHead, LogisticHeadConfig
 from tagbook.metrics.ranking import hit_at_k
 
 

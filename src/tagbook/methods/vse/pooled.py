@@ -22,11 +22,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from tagbook.methods.conv_vse import (
-    VSETrainConfig,
-    _as_tensor,
-    _batched,
-    _check_targets,
+from tagbook.training.label_sampling import (
+    LabelSamplingConfig,
+    as_tensor,
+    batched,
+    check_targets,
     train_label_sampling,
     unit_rows,
 )
@@ -34,7 +34,7 @@ from tagbook.seeding import seed_everything
 
 
 @dataclass
-class PooledVSEConfig(VSETrainConfig):
+class PooledVSEConfig(LabelSamplingConfig):
     hidden_channels: int = 512  # same width as the conv-level head's 1x1 conv
     init_scale: float = 10.0  # starting value of the cosine scale tau
 
@@ -73,9 +73,9 @@ class PooledVSE:
         """Train on conv maps ``(N, C, h, w)``, boolean ``targets (N, L)``, ``label_vectors (L, d)``."""
         if self.config.fine_tune:
             raise NotImplementedError("the pooled baseline trains on cached conv maps only (fine_tune=False)")
-        x = _as_tensor(inputs, "inputs")
+        x = as_tensor(inputs, "inputs")
         vectors = unit_rows(label_vectors)
-        targets = _check_targets(targets, x.shape[0], vectors.shape[0])
+        targets = check_targets(targets, x.shape[0], vectors.shape[0])
         seed_everything(self.config.seed)
         self.head = PooledVSEHead(x.shape[1], vectors.shape[1], self.config)
         self.history_ = train_label_sampling(self.head, x, targets, vectors, self.config, desc="pooled VSE")
@@ -88,10 +88,10 @@ class PooledVSE:
 
     def image_embeddings(self, inputs: np.ndarray | torch.Tensor, batch_size: int = 256) -> np.ndarray:
         """Unit image embeddings ``(N, d)``."""
-        return _batched(self._head().image_embedding, _as_tensor(inputs, "inputs"), batch_size).numpy()
+        return batched(self._head().image_embedding, as_tensor(inputs, "inputs"), batch_size).numpy()
 
     def score(self, inputs: np.ndarray | torch.Tensor, label_vectors: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """Image-label match scores ``(N, L)`` in [0, 1]."""
         head = self._head()
         labels = unit_rows(label_vectors)
-        return _batched(lambda b: torch.sigmoid(head(b, labels)), _as_tensor(inputs, "inputs"), batch_size).numpy()
+        return batched(lambda b: torch.sigmoid(head(b, labels)), as_tensor(inputs, "inputs"), batch_size).numpy()

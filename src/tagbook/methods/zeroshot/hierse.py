@@ -7,7 +7,7 @@ of the node and its ancestors,
 
 with ``w(w' | w_s)`` decaying exponentially with the minimal path length ``d(w_s, w')`` from the
 node to the ancestor, and ``Z'`` the sum of the weights. The image is then embedded by Eq. 1 with
-``phi_hi`` in place of ``phi`` (:class:`tagbook.methods.conse.ConSE`). Two senses of one English
+``phi_hi`` in place of ``phi`` (:class:`tagbook.methods.zeroshot.conse.ConSE`). Two senses of one English
 word (camera shutter, window shutter) share ``phi`` but get different ``phi_hi``.
 
 Where the paper is silent, the choices here (each a field of :class:`HierSEConfig`):
@@ -29,7 +29,7 @@ from typing import Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 
-from tagbook.methods.conse import ConSE, ZeroShotConfig
+from tagbook.methods.zeroshot.conse import ConSE, ZeroShotConfig
 
 __all__ = ["HierSEConfig", "HierSE", "ancestor_distances", "hierse_weights", "hierse_label_vectors"]
 

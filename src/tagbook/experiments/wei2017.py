@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from tagbook.methods.conse import ConSE, ZeroShotConfig
-from tagbook.methods.hierse import HierSEConfig, ancestor_distances, hierse_label_vectors
-from tagbook.methods.label_enhanced import LabelEnhancedZeroShot
-from tagbook.methods.machine_translation import MachineTranslation
+from tagbook.methods.zeroshot.conse import ConSE, ZeroShotConfig
+from tagbook.methods.zeroshot.hierse import HierSEConfig, ancestor_distances, hierse_label_vectors
+from tagbook.methods.zeroshot.label_enhanced import LabelEnhancedZeroShot
+from tagbook.methods.zeroshot.machine_translation import MachineTranslation
 from tagbook.metrics.ranking import hits_at_k
 from tagbook.ranking import top_k
 
@@ -172,7 +172,7 @@ class Harvest:
             "source labels in the space": int((np.abs(self.source_vectors).sum(axis=1) > 0).sum()),
             "source labels with a HierSE vector": int(hier.sum()),
             "source labels translated": int(sum(self.mt.found)),
-            "translations in the target vocabulary": int((np.array(self.mt._column) < len(self.target_words)).sum()),
+            "translations in the target vocabulary": int((np.array(self.mt.columns_) < len(self.target_words)).sum()),
         }
 
     # ---- scoring ------------------------------------------------------------------------------

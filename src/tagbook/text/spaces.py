@@ -1,6 +1,6 @@
 """Bilingual label spaces for cross-lingual annotation: one interface over three kinds of space.
 
-The methods of :mod:`tagbook.methods.conse` need ``phi(w)`` for source (English) labels and for
+The methods of :mod:`tagbook.methods.zeroshot.conse` need ``phi(w)`` for source (English) labels and for
 target-language labels in *one* space. A space here is anything with
 ``embed(texts, lang) -> (len(texts), dim)`` (a row of zeros where a text has no vector):
 

@@ -4,8 +4,8 @@ This puts the pieces of Wei, Wang and Li (2017) together for any photo:
 
 - source model: an ImageNet-1k classifier (EfficientNet-Lite0/1/2, :mod:`tagbook.vision`), whose
   English labels are WordNet synsets (so HierSE applies);
-- bilingual space: the multilingual sentence encoder by default (:class:`~tagbook.methods.bilingual.EncoderSpace`),
-  or any :class:`~tagbook.methods.bilingual.BilingualSpace`;
+- bilingual space: the multilingual sentence encoder by default (:class:`~tagbook.text.spaces.EncoderSpace`),
+  or any :class:`~tagbook.text.spaces.BilingualSpace`;
 - target vocabulary per language (:func:`target_vocabulary`), built from three parts:
 
   1. the words of the hand-labelled sample photos in that language (:mod:`tagbook.photos`);
@@ -38,11 +38,11 @@ from typing import Sequence
 
 import numpy as np
 
-from tagbook.methods.bilingual import BilingualSpace, EncoderSpace
-from tagbook.methods.conse import ConSE, ZeroShotConfig
-from tagbook.methods.hierse import HierSEConfig, ancestor_distances, hierse_label_vectors
-from tagbook.methods.label_enhanced import LabelEnhancedZeroShot
-from tagbook.methods.machine_translation import MachineTranslation
+from tagbook.text.spaces import BilingualSpace, EncoderSpace
+from tagbook.methods.zeroshot.conse import ConSE, ZeroShotConfig
+from tagbook.methods.zeroshot.hierse import HierSEConfig, ancestor_distances, hierse_label_vectors
+from tagbook.methods.zeroshot.label_enhanced import LabelEnhancedZeroShot
+from tagbook.methods.zeroshot.machine_translation import MachineTranslation
 from tagbook.ranking import top_k
 
 __all__ = [
@@ -284,7 +284,7 @@ class CrossLingualAnnotator:
 
         c = self.config
         if self.source is None:
-            from tagbook.methods.source_models import ImageNetSource
+            from tagbook.methods.zeroshot.source_models import ImageNetSource
 
             self.source = ImageNetSource(c.backbone)
         if self.vocabulary is None:

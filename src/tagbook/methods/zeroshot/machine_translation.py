@@ -93,13 +93,14 @@ class MachineTranslation:
                 index[text] = len(index)
                 extra.append(text)
         self.labels = self.target_labels + extra
-        self._column = np.array([index[t] for t in self.translations], dtype=np.int64)
+        # the output column of each source label's translation (columns past the target labels are extras)
+        self.columns_ = np.array([index[t] for t in self.translations], dtype=np.int64)
         return self
 
     def coverage(self) -> dict[str, float]:
         """Share of source labels translated at all, and share landing in the target vocabulary."""
         self._check_fitted()
-        in_vocab = self._column < len(self.target_labels)
+        in_vocab = self.columns_ < len(self.target_labels)
         return {"translated": float(np.mean(self.found)), "in_target_vocabulary": float(in_vocab.mean())}
 
     def _check_fitted(self) -> None:
@@ -122,7 +123,7 @@ class MachineTranslation:
         n, n_source = order.shape
         rank_score = np.broadcast_to(np.arange(n_source, 0, -1, dtype=np.float64), (n, n_source))
         scores = np.full((n, len(self.labels)), -np.inf)
-        columns = self._column[order]
+        columns = self.columns_[order]
         rows = np.broadcast_to(np.arange(n)[:, None], (n, n_source))
         np.maximum.at(scores, (rows, columns), rank_score)  # the best rank of each translation
         return scores

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from tqdm import tqdm
 
-from tagbook.methods.conse import ConSE
+from tagbook.methods.zeroshot.conse import ConSE
 
 __all__ = ["LabelEnhancedZeroShot"]
 

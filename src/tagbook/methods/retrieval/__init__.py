@@ -1,0 +1,1 @@
+"""Image-caption retrieval across languages (chapter 06)."""
