@@ -5,8 +5,12 @@ from tagbook.metrics.ranking import (
     average_precision,
     hit_at_k,
     hits_at_k,
+    hits_per_image,
+    hits_per_query_ranked,
     mean_average_precision,
     precision_recall_f1_at_k,
+    predicted_labels,
+    predicted_mask,
     random_ranking_map,
 )
 from tagbook.ranking import rank_labels, top_k, top_k_mask
@@ -89,3 +93,78 @@ def test_random_ranking_map_is_seeded_and_checks_draws():
     assert np.all(random_ranking_map(np.ones((4, 2), bool), 3) == 1.0)
     with pytest.raises(ValueError, match="draws"):
         random_ranking_map(truth, 0)
+
+
+INF = np.inf
+
+
+def test_a_true_label_scored_minus_inf_is_never_a_hit():
+    # fewer than k labels have finite scores: the -inf label must not fill a top-k slot
+    assert hit_at_k([[0.9, 0.5, -INF]], [[False, False, True]], 5) == 0.0
+    assert hit_at_k([[0.9, 0.5, -INF]], [[False, True, False]], 5) == 1.0
+    assert hit_at_k([[-INF, -INF]], [[True, True]], 2) == 0.0
+    assert hits_at_k([[0.9, -INF, 0.5]], [[0, 1, 0]], ks=(1, 3))["sum"] == 0.0
+    assert hits_per_image([[0.9, -INF], [0.1, 0.2]], [[0, 1], [1, 0]], 2).tolist() == [False, True]
+
+
+def test_predicted_labels_leave_minus_inf_slots_empty():
+    scores = np.array([[0.9, -INF, 0.5], [-INF, -INF, -INF], [INF, 0.0, 1.0]])
+    assert predicted_labels(scores, 5).tolist() == [[0, 2, -1], [-1, -1, -1], [0, 2, 1]]
+    assert predicted_labels(scores, 1).tolist() == [[0], [-1], [0]]
+    assert predicted_mask(scores, 2).tolist() == [[True, False, True], [False] * 3, [True, False, True]]
+
+
+def test_precision_recall_f1_never_count_a_minus_inf_label_as_predicted():
+    scores = np.array([[0.9, -INF, 0.5], [0.8, 0.7, -INF]])
+    truth = np.array([[1, 1, 0], [0, 0, 1]], dtype=bool)
+    # top-3 predicts only the finite labels: image0 -> {0, 2} (0 correct), image1 -> {0, 1} (none)
+    by_label = precision_recall_f1_at_k(scores, truth, 3, average="label")
+    # label0: P 1/2, R 1/1; label1: P 0/1, R 0/1 (its -inf relevant image still counts); label2: P 0/1, R 0/1
+    assert by_label.precision == pytest.approx(1 / 6) and by_label.recall == pytest.approx(1 / 3)
+    assert by_label.f1 == pytest.approx(2 * (1 / 6) * (1 / 3) / (1 / 6 + 1 / 3)) and by_label.n_plus == 1
+    by_image = precision_recall_f1_at_k(scores, truth, 3, average="image")
+    # image0: P 1/2, R 1/2; image1: P 0/2, R 0/1
+    assert by_image.precision == pytest.approx(0.25) and by_image.recall == pytest.approx(0.25)
+    micro = precision_recall_f1_at_k(scores, truth, 3, average="micro")
+    assert micro.precision == pytest.approx(1 / 4) and micro.recall == pytest.approx(1 / 3)
+
+
+def test_average_precision_counts_a_minus_inf_relevant_item_as_never_retrieved():
+    # ranking: item2 (hit), item0 (miss), then the -inf items; relevant item1 adds 0 but counts
+    assert average_precision([0.5, -INF, 0.9, -INF], [0, 1, 1, 0]) == pytest.approx(0.5)
+    # its place among the other -inf items does not matter
+    assert average_precision([0.5, -INF, 0.9, -INF], [0, 0, 1, 1]) == pytest.approx(0.5)
+    assert average_precision([0.5, -INF], [0, 1]) == 0.0
+    assert average_precision([0.5, 0.1, 0.9], [0, 1, 1]) == pytest.approx((1 + 2 / 3) / 2)  # no -inf: unchanged
+    scores = np.array([[0.9, -INF], [0.1, 0.9], [0.5, 0.5]])
+    truth = np.array([[1, 1], [0, 1], [1, 0]], dtype=bool)
+    # by image: image0 AP (1 + 0) / 2, image1 AP 1, image2 AP 1
+    assert mean_average_precision(scores, truth, over="image") == pytest.approx((0.5 + 1 + 1) / 3)
+    # by label: label0 ranks images 0, 2, 1 -> AP 1; label1 ranks 1, 2, then image0 (-inf) -> (1 + 0) / 2
+    assert mean_average_precision(scores, truth, over="label") == pytest.approx((1 + 0.5) / 2)
+
+
+def test_hits_per_query_ranked_empty_slots_never_hit():
+    ranked = np.array([[-1, -1], [3, -1], [2, 5]])
+    assert hits_per_query_ranked(ranked, [{-1}, {3}, {5}], 2).tolist() == [False, True, True]
+    assert hits_per_query_ranked(ranked, [{-1}, {3}, {5}], 1).tolist() == [False, True, False]
+    with pytest.raises(ValueError, match="k must lie in"):
+        hits_per_query_ranked(ranked, [{1}] * 3, 3)
+    with pytest.raises(ValueError, match="integer indices"):
+        hits_per_query_ranked(ranked.astype(float), [{1}] * 3, 1)
+    with pytest.raises(ValueError, match="rows but gold"):
+        hits_per_query_ranked(ranked, [{1}] * 2, 1)
+
+
+def test_both_forms_of_hit_at_k_agree_with_the_definition_on_random_scores():
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 4, size=(60, 7)).astype(float)  # ties
+    scores[rng.random(scores.shape) < 0.3] = -INF
+    truth = rng.random(scores.shape) < 0.25
+    gold = [set(np.flatnonzero(row).tolist()) for row in truth]
+    for k in range(1, 9):
+        per_image = hits_per_image(scores, truth, k)
+        by_definition = (top_k_mask(scores, k) & truth & np.isfinite(scores)).any(axis=1)
+        np.testing.assert_array_equal(per_image, by_definition)
+        np.testing.assert_array_equal(per_image, hits_per_query_ranked(predicted_labels(scores, k), gold, min(k, 7)))
+        assert hit_at_k(scores, truth, k) == pytest.approx(per_image.mean())

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -15,6 +19,7 @@ from tagbook.metrics.translation import (
     mutual_nn_rate,
     precision_at_k,
     translation_precision,
+    word_translation_rows,
 )
 
 # 4 queries, 5 retrieved targets each
@@ -78,10 +83,83 @@ def test_k_occurrence_hubs_and_skewness():
     assert report["hubs(N1>10)"] == 1.0 and report["max N1"] == 20.0 and report["never retrieved"] == 0.95
 
 
+def test_precision_at_k_never_counts_an_empty_slot():
+    ranked = np.array([[-1, -1], [4, -1]])  # -1: nothing retrieved there (e.g. a non-finite score)
+    assert precision_at_k(ranked, [{-1}, {4}], 2) == 0.5
+    assert alignment_ratio(ranked[:, 0], [{-1}, {4}]) == 0.5
+
+
+def test_word_translation_rows_from_ranked_lists():
+    csls = RANKED[:, ::-1].copy()  # P@1: row 3 hits (target 4); P@5 as nn
+    rows = word_translation_rows({"nn": RANKED, "csls": csls}, GOLD, n_targets=10, n_dictionary_sources=10)
+    nn, by_csls = rows
+    assert nn["retrieval"] == "nn" and nn["P@1"] == 25.0 and nn["P@5"] == 75.0
+    assert nn["alignment ratio"] == pytest.approx(10.0)  # 1 correct of 10 dictionary words
+    assert by_csls["retrieval"] == "csls" and by_csls["P@1"] == 25.0 and "alignment ratio" not in by_csls
+    assert nn["hubs (N1>5)"] == 0.0 and nn["skew N10"] == pytest.approx(k_occurrence_skewness(RANKED, 10, k=5))
+    with pytest.raises(ValueError, match="at least one retrieval method"):
+        word_translation_rows({}, GOLD, 10)
+
+
+class RecordingRetrieve:
+    """Returns fixed ranked lists per method and records how it was called."""
+
+    def __init__(self, ranked_by_method):
+        self.ranked_by_method, self.calls = ranked_by_method, []
+
+    def __call__(self, mapped_queries, targets, *, k, method, mapped_source_space, csls_k, batch_size, normalize):
+        self.calls.append(dict(n_queries=len(mapped_queries), n_targets=len(targets), k=k, method=method,
+                               n_space=len(mapped_source_space), csls_k=csls_k, batch_size=batch_size, normalize=normalize))
+        return self.ranked_by_method[method]
+
+
+def test_evaluate_word_translation_retrieves_with_the_given_callable():
+    space, targets = np.zeros((30, 3)), np.zeros((10, 3))
+    retrieve = RecordingRetrieve({"nn": RANKED, "csls": RANKED[:, ::-1].copy()})
+    rows = evaluate_word_translation(space, targets, np.arange(4), GOLD, csls_k=7, batch_size=2, normalize=False,
+                                     retrieve=retrieve)
+    assert rows == word_translation_rows(retrieve.ranked_by_method, GOLD, n_targets=10)
+    assert [call["method"] for call in retrieve.calls] == ["nn", "csls"]
+    assert retrieve.calls[0] == dict(n_queries=4, n_targets=10, k=10, method="nn", n_space=30, csls_k=7, batch_size=2,
+                                     normalize=False)
+
+
+def test_evaluate_word_translation_needs_a_retrieve_callable():
+    space = np.zeros((5, 2))
+    with pytest.raises(TypeError, match="retrieve"):
+        evaluate_word_translation(space, space, np.arange(2), [{0}, {1}])
+    with pytest.raises(TypeError, match="retrieve must be a callable"):
+        evaluate_word_translation(space, space, np.arange(2), [{0}, {1}], retrieve="csls")
+    with pytest.raises(ValueError, match="query_rows has 2 entries"):
+        evaluate_word_translation(space, space, np.arange(2), [{0}], retrieve=RecordingRetrieve({}))
+
+
 def test_evaluate_word_translation_on_identity_space():
+    align = pytest.importorskip("tagbook.text.align")
+    if not hasattr(align, "retrieve"):
+        pytest.skip("tagbook.text.align has no retrieve")
     rng = np.random.default_rng(0)
     space = rng.normal(size=(30, 8))
-    rows = evaluate_word_translation(space, space, np.arange(10), [{i} for i in range(10)], ks=(1, 5))
+    rows = evaluate_word_translation(space, space, np.arange(10), [{i} for i in range(10)], ks=(1, 5),
+                                     retrieve=align.retrieve)
     by_method = {row["retrieval"]: row for row in rows}
     assert by_method["nn"]["P@1"] == 100.0 and by_method["csls"]["P@1"] == 100.0
     assert by_method["nn"]["alignment ratio"] == 100.0
+
+
+def _tagbook_imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("tagbook")}
+
+
+def test_metrics_import_only_ranking_and_metrics():
+    """Data flows one way: metrics use tagbook.ranking, never text, methods or what comes after."""
+    package = Path(importlib.util.find_spec("tagbook.metrics").origin).parent
+    for path in sorted(package.glob("*.py")):
+        for name in _tagbook_imports(path):
+            assert name == "tagbook.ranking" or name.startswith("tagbook.metrics"), f"{path.name} imports {name}"

@@ -28,7 +28,7 @@ from tagbook.methods.zeroshot.conse import ConSE, ZeroShotConfig
 from tagbook.methods.zeroshot.hierse import HierSEConfig, ancestor_distances, hierse_label_vectors
 from tagbook.methods.zeroshot.label_enhanced import LabelEnhancedZeroShot
 from tagbook.methods.zeroshot.machine_translation import MachineTranslation
-from tagbook.metrics.ranking import hits_at_k
+from tagbook.metrics.ranking import hits_at_k, hits_per_image
 from tagbook.ranking import top_k
 
 __all__ = [
@@ -237,20 +237,13 @@ def bootstrap_hits(scores: np.ndarray, truth: np.ndarray, rng: np.random.Generat
     scores = np.asarray(scores, dtype=float)
     truth = np.asarray(truth, dtype=bool)
     n = len(scores)
-    per_image = np.stack([(top_k_hits(scores, truth, k)) for k in KS], axis=1).astype(float)  # (n, 3)
+    per_image = np.stack([hits_per_image(scores, truth, k) for k in KS], axis=1).astype(float)  # (n, 3)
     idx = rng.integers(0, n, size=(n_boot, n))
     boot = per_image[idx].mean(axis=1)  # (n_boot, 3)
     boot = np.concatenate([boot, boot.sum(axis=1, keepdims=True)], axis=1)
     point = np.concatenate([per_image.mean(axis=0), [per_image.mean(axis=0).sum()]])
     lo, hi = np.quantile(boot, [(1 - level) / 2, 1 - (1 - level) / 2], axis=0)
     return pd.DataFrame({"value": point, "low": lo, "high": hi}, index=[f"hit@{k}" for k in KS] + ["sum"])
-
-
-def top_k_hits(scores: np.ndarray, truth: np.ndarray, k: int) -> np.ndarray:
-    """Per image: does the top ``k`` hold a correct label? (the per-image terms of hit@k)."""
-    from tagbook.ranking import top_k_mask
-
-    return (top_k_mask(scores, k) & truth).any(axis=1)
 
 
 # --------------------------------------------------------------------------------------------

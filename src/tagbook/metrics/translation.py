@@ -1,23 +1,29 @@
 """Word-translation metrics: precision@k, the alignment ratio, mutual nearest neighbours, hubness.
 
-Conventions (MUSE, Conneau et al. 2018): a test query is a source word; its gold set is all its
-reference translations that exist in the target vocabulary; the query counts as correct at ``k``
-when ANY gold translation is among its top ``k`` retrieved target words. Precision@k is the share
-of correct queries.
+Conventions (MUSE, Conneau et al. 2018, "Word Translation Without Parallel Data", Sec. 4.1): a
+test query is a source word; its gold set is all its reference translations that exist in the
+target vocabulary; the query counts as correct at ``k`` when ANY gold translation is among its
+top ``k`` retrieved target words. Precision@k is the share of correct queries: hit@k over
+ranked lists, computed by :func:`tagbook.metrics.ranking.hits_per_query_ranked`.
 
 The "alignment ratio" of the multilingual-retrieval paper (Mohammadshahi, Lebret, Aberer 2019,
 Sec. 4.4 and Tables 1-4) is not defined in its text. Its released code computes it as the
 cosine nearest-neighbour word-translation accuracy (P@1) on the test dictionary, divided by the
 number of DISTINCT source words in the test dictionary file, including words missing from the
 vocabulary (which therefore count as wrong). :func:`alignment_ratio` implements exactly that.
+
+These are pure functions of ranked indices: retrieval itself (nearest neighbour, CSLS) lives
+with the embeddings, and :func:`evaluate_word_translation` is handed it as ``retrieve``.
 """
 
 from __future__ import annotations
 
-from typing import Collection, Sequence
+from typing import Collection, Mapping, Protocol, Sequence
 
 import numpy as np
 from scipy.stats import skew
+
+from tagbook.metrics.ranking import hits_per_query_ranked
 
 __all__ = [
     "precision_at_k",
@@ -28,28 +34,21 @@ __all__ = [
     "hub_count",
     "k_occurrence_skewness",
     "hubness_report",
+    "Retrieve",
+    "word_translation_rows",
     "evaluate_word_translation",
 ]
 
 
-def _check_ranked(ranked: np.ndarray, gold: Sequence[Collection[int]]) -> np.ndarray:
-    ranked = np.asarray(ranked)
-    if ranked.ndim != 2:
-        raise ValueError(f"ranked must be a 2-D (n_queries, n_retrieved) index array, got shape {ranked.shape}")
-    if len(ranked) != len(gold):
-        raise ValueError(f"ranked has {len(ranked)} rows but gold has {len(gold)} entries")
-    if len(ranked) == 0:
-        raise ValueError("no test queries: ranked and gold are empty")
-    return ranked
-
-
 def precision_at_k(ranked: np.ndarray, gold: Sequence[Collection[int]], k: int) -> float:
-    """Share of queries with at least one gold target among the first ``k`` columns of ``ranked``."""
-    ranked = _check_ranked(ranked, gold)
-    if not 1 <= k <= ranked.shape[1]:
-        raise ValueError(f"k must lie in [1, {ranked.shape[1]}] (columns retrieved), got {k}")
-    hits = [any(int(t) in g for t in row[:k]) for row, g in zip(ranked, gold)]
-    return float(np.mean(hits))
+    """Word-translation precision@k (Conneau et al. 2018): the share of queries with at least
+    one gold target among the first ``k`` columns of ``ranked`` (slots holding ``-1`` are empty).
+
+    The mean of :func:`tagbook.metrics.ranking.hits_per_query_ranked`.
+    """
+    if len(ranked) == 0 and len(gold) == 0:
+        raise ValueError("no test queries: ranked and gold are empty")
+    return float(hits_per_query_ranked(ranked, gold, k).mean())
 
 
 def translation_precision(ranked: np.ndarray, gold: Sequence[Collection[int]], ks: Sequence[int] = (1, 5)) -> dict[str, float]:
@@ -70,7 +69,7 @@ def alignment_ratio(top1: np.ndarray, gold: Sequence[Collection[int]], n_diction
     denominator = len(gold) if n_dictionary_sources is None else n_dictionary_sources
     if denominator < len(gold) or denominator <= 0:
         raise ValueError(f"n_dictionary_sources must be >= the {len(gold)} in-vocabulary queries, got {denominator}")
-    correct = sum(int(t) in g for t, g in zip(top1, gold))
+    correct = int(hits_per_query_ranked(top1[:, None], gold, 1).sum())
     return correct / denominator
 
 
@@ -123,6 +122,45 @@ def hubness_report(ranked: np.ndarray, n_targets: int, more_than: int = 10, k: i
     }
 
 
+class Retrieve(Protocol):
+    """What :func:`evaluate_word_translation` retrieves with (:func:`tagbook.text.align.retrieve` is one):
+    the indices of the ``k`` best target rows of each mapped query, best first, ``(n_queries, k)``."""
+
+    def __call__(
+        self, mapped_queries: np.ndarray, targets: np.ndarray, *, k: int, method: str,
+        mapped_source_space: np.ndarray, csls_k: int, batch_size: int, normalize: bool,
+    ) -> np.ndarray: ...
+
+
+def word_translation_rows(
+    ranked: Mapping[str, np.ndarray],
+    gold: Sequence[Collection[int]],
+    n_targets: int,
+    ks: Sequence[int] = (1, 5),
+    n_dictionary_sources: int | None = None,
+) -> list[dict[str, float | str]]:
+    """P@k of each retrieval method's ranked lists, plus the alignment ratio and hubness (rows for a DataFrame).
+
+    ``ranked[method]`` is ``(n_queries, n_retrieved)`` target indices, best first (at least
+    ``max(ks)`` columns); ``gold[i]`` are the target rows of query ``i``; ``n_targets`` is the
+    size of the target vocabulary. Values are percentages, as in the papers' tables; the
+    alignment ratio (see :func:`alignment_ratio`) is given for ``"nn"`` retrieval only.
+    """
+    if not ranked:
+        raise ValueError("ranked must hold the ranked lists of at least one retrieval method")
+    rows = []
+    for method, lists in ranked.items():
+        lists = np.asarray(lists)
+        row: dict[str, float | str] = {"retrieval": method}
+        row.update({name: 100.0 * value for name, value in translation_precision(lists, gold, ks).items()})
+        if method == "nn":
+            row["alignment ratio"] = 100.0 * alignment_ratio(lists[:, 0], gold, n_dictionary_sources)
+        row["hubs (N1>5)"] = float(hub_count(lists, n_targets, more_than=5, k=1))
+        row["skew N10"] = k_occurrence_skewness(lists, n_targets, k=min(10, lists.shape[1]))
+        rows.append(row)
+    return rows
+
+
 def evaluate_word_translation(
     mapped_source: np.ndarray,
     targets: np.ndarray,
@@ -134,31 +172,30 @@ def evaluate_word_translation(
     n_dictionary_sources: int | None = None,
     batch_size: int = 4096,
     normalize: bool = True,
+    *,
+    retrieve: Retrieve,
 ) -> list[dict[str, float | str]]:
-    """P@k for each retrieval method, plus the alignment ratio and hub count (rows for a DataFrame).
+    """Retrieve with each method, then :func:`word_translation_rows` (P@k, alignment ratio, hubness).
 
     ``mapped_source`` holds ALL mapped source words (the CSLS source neighbourhood);
     ``query_rows`` index the test source words in it; ``gold[i]`` are the target rows of query i.
+    ``retrieve`` does the retrieval (pass :func:`tagbook.text.align.retrieve`); it is called as
+    ``retrieve(mapped_source[query_rows], targets, k=max(10, max(ks)), method=method,
+    mapped_source_space=mapped_source, csls_k=csls_k, batch_size=batch_size, normalize=normalize)``.
     Values are percentages, as in the papers' tables. ``normalize=False``: rows are already such
     that dot products are cosines (see :func:`tagbook.text.align.compress_to_map_range`).
     """
-    from tagbook.text.align import retrieve
-
+    if not callable(retrieve):
+        raise TypeError(f"retrieve must be a callable returning ranked target indices, got {type(retrieve).__name__}")
     query_rows = np.asarray(query_rows, dtype=np.int64)
     if len(query_rows) != len(gold):
         raise ValueError(f"query_rows has {len(query_rows)} entries but gold has {len(gold)}")
-    depth = max(ks)
-    rows = []
-    for method in methods:
-        ranked = retrieve(
-            mapped_source[query_rows], targets, k=max(depth, 10), method=method,
+    depth = max(10, max(ks))
+    ranked = {
+        method: retrieve(
+            mapped_source[query_rows], targets, k=depth, method=method,
             mapped_source_space=mapped_source, csls_k=csls_k, batch_size=batch_size, normalize=normalize,
         )
-        row: dict[str, float | str] = {"retrieval": method}
-        row.update({name: 100.0 * value for name, value in translation_precision(ranked, gold, ks).items()})
-        if method == "nn":
-            row["alignment ratio"] = 100.0 * alignment_ratio(ranked[:, 0], gold, n_dictionary_sources)
-        row["hubs (N1>5)"] = float(hub_count(ranked, len(targets), more_than=5, k=1))
-        row["skew N10"] = k_occurrence_skewness(ranked, len(targets), k=min(10, ranked.shape[1]))
-        rows.append(row)
-    return rows
+        for method in methods
+    }
+    return word_translation_rows(ranked, gold, len(targets), ks, n_dictionary_sources)
