@@ -196,20 +196,36 @@ def test_intro_has_cjk_text_for_the_font_check():
 # ---------------------------------------------------------------------------------------------
 
 
+STAND_IN_CLAIMS = [
+    {"id": "demo-claim", "paper": "wei2017", "statement": "the method beats the baseline on every model",
+     "where": "Table 2", "evidence": {"hit@5": 0.5}, "holds": False, "tier": "toy",
+     "paper_value": 45.2, "ours": 0.5, "n_checked": 3, "n_held": 2, "reason": "one model behind"},
+]
+
+
 def stand_in_notebook(title: str) -> dict:
-    """An already-executed notebook: a markdown title with math and a code cell with output."""
-    return {
+    """An already-executed notebook, finished as the driver finishes a chapter: a markdown title with
+    math, a code cell with output, and the two boxes."""
+    from tagbook.book import finish_chapter
+
+    notebook = {
         "cells": [
             {"cell_type": "markdown", "metadata": {}, "source": [f"# {title}\n", "\n", "Score $s = x^\\top W t$.\n"]},
             {
                 "cell_type": "code", "execution_count": 1, "metadata": {}, "source": ["print('狗 dog')"],
                 "outputs": [{"name": "stdout", "output_type": "stream", "text": ["狗 dog\n"]}],
             },
+            {
+                "cell_type": "code", "execution_count": 2, "metadata": {"tags": ["show-input"]},
+                "source": ["shown_call = 1"], "outputs": [],
+            },
         ],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
         "nbformat": 4,
-        "nbformat_minor": 5,
+        "nbformat_minor": 4,
     }
+    finish_chapter(notebook, title[:2], STAND_IN_CLAIMS, {"n_images": 400}, 12.5)
+    return notebook
 
 
 @pytest.fixture(scope="module")
@@ -296,3 +312,17 @@ def test_bibliography_page_renders_the_papers(built_book):
     for title in ("Harvesting Deep Models for Cross-Lingual Image Annotation",
                   "Aligning Multilingual Word Embeddings for Cross-Modal Retrieval Task"):
         assert title.lower() in text
+
+
+def test_chapter_pages_render_the_boxes_and_hide_code_input(built_book):
+    chapter = next(n for n in toc_files() if re.match(r"\d\d_", n.split("/")[-1]))
+    page = (built_book / f"{chapter}.html").read_text(encoding="utf-8")
+    results = re.search(r'<div class="results-at-a-glance admonition">(.*?)</table>', page, re.S)
+    assert results, "no Results at a glance box with a table"
+    assert "partly: 2 of 3" in results.group(1) and "one model behind" in results.group(1)
+    run = re.search(r'<div class="run-this-chapter admonition">(.*?)</ul>', page, re.S)
+    assert run and "Run time of this build: 12.5 s" in run.group(1)
+    assert page.index("results-at-a-glance admonition") < page.index("cell_input")  # the boxes come first
+    # MyST-NB folds the input of a cell tagged hide-input; show-input cells stay open
+    assert re.search(r'<div class="cell tag_hide-input docutils container">\s*<details class="[^"]*hide above-input">', page)
+    assert re.search(r'<div class="cell tag_show-input docutils container">\s*<div class="cell_input', page)

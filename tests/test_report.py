@@ -4,7 +4,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tagbook.report import ClaimsLedger, load_claims, paper_numbers, paper_vs_build, write_claims_page
+from tagbook.params import read_parameter_specs
+from tagbook.report import (
+    ClaimsLedger,
+    command_line,
+    format_duration,
+    format_headline,
+    load_claims,
+    paper_numbers,
+    paper_vs_build,
+    read_claims_file,
+    results_at_a_glance,
+    run_this_chapter,
+    verdict,
+    verdict_label,
+    write_claims_page,
+)
 
 
 def test_ledger_writes_the_required_keys_and_the_claims_page_gathers_them(tmp_path):
@@ -24,8 +39,10 @@ def test_ledger_writes_the_required_keys_and_the_claims_page_gathers_them(tmp_pa
     assert "In this build, 1 of 2 recorded claims held." in page
     assert "HierSE \\| beats ConSE" in page  # pipes escaped inside the table
     assert "- `le-beats-zs-hit5`: label_enhanced = 0.61; zero_shot = 0.55" in page
-    assert "| **NO** | offline-real |" in page and "| yes | toy |" in page
-    assert "| 02 | 2 | 1 | 1 |" in page  # the per-chapter summary
+    assert "| **not held** | offline-real |" in page and "| held | toy |" in page
+    assert "| chapter | claims | held | partly | not held |\n|---|---|---|---|---|" in page
+    assert "| 02 | 2 | 1 | 0 | 1 |" in page  # the per-chapter summary
+    assert "nan" not in page.lower() and "None" not in page
 
 
 def test_ledger_refuses_claims_without_evidence_or_a_real_decision(tmp_path):
@@ -85,3 +102,141 @@ def test_claims_page_links_each_chapter_by_its_title(tmp_path):
     page = write_claims_page(tmp_path).read_text()
     assert "| [05 Conv-level embeddings](05_conv_vse.ipynb) | 1 | 1 | 0 |" in page
     assert "## 05 Conv-level embeddings" in page
+
+
+def test_the_new_fields_are_optional_and_recorded(tmp_path):
+    ledger = ClaimsLedger("06", output_dir=tmp_path)
+    old_style = ledger.check("a", "mohammadshahi2019", "s", "Table 1", {"x": 1.0}, True, "toy", note="n")
+    assert (old_style.paper_value, old_style.ours, old_style.n_checked, old_style.n_held, old_style.reason) == (
+        None, None, None, None, "")
+    claim = ledger.check("b", "mohammadshahi2019", "AME beats the baseline", "Table 2", {"r@1": 0.3}, False, "toy",
+                         paper_value=np.float64(45.2), ours="2 of 3 models", n_checked=3, n_held=np.int64(2),
+                         reason="one language\npair behind", short="AME beats baseline")
+    assert claim.paper_value == 45.2 and type(claim.paper_value) is float and claim.n_held == 2
+    assert claim.reason == "one language pair behind"
+    record = json.loads(ledger.write().read_text())[1]
+    assert {k: record[k] for k in ("paper_value", "ours", "n_checked", "n_held", "reason", "short")} == {
+        "paper_value": 45.2, "ours": "2 of 3 models", "n_checked": 3, "n_held": 2,
+        "reason": "one language pair behind", "short": "AME beats baseline"}
+
+
+@pytest.mark.parametrize("holds, n_checked, n_held, expected, label", [
+    (True, None, None, "held", "held"),
+    (False, None, None, "not held", "not held"),
+    (True, 3, 3, "held", "held"),
+    (False, 3, 2, "partly", "partly: 2 of 3"),
+    (False, 3, 0, "not held", "not held"),
+    (False, 1, 0, "not held", "not held"),
+    (True, 1, 1, "held", "held"),
+])
+def test_verdicts(holds, n_checked, n_held, expected, label):
+    record = {"id": "c", "holds": holds, "n_checked": n_checked, "n_held": n_held}
+    assert verdict(record) == expected and verdict_label(record) == label
+    claim = ClaimsLedger("02").check("c", "p", "s", "w", {"x": 1.0}, holds, "toy", n_checked=n_checked, n_held=n_held)
+    assert verdict(claim) == expected and verdict_label(claim) == label
+
+
+@pytest.mark.parametrize("holds, n_checked, n_held, error, match", [
+    (True, 3, 2, ValueError, "contradicts n_held = 2 of n_checked = 3"),
+    (False, 3, 3, ValueError, "contradicts"),
+    (False, 2, 3, ValueError, r"n_held must be in \[0, n_checked = 2\]"),
+    (False, 0, 0, ValueError, "n_checked must be at least 1"),
+    (False, 3, None, ValueError, "give n_checked and n_held together"),
+    (False, 3.0, 1, TypeError, "n_checked must be an int"),
+])
+def test_inconsistent_counts_are_refused(holds, n_checked, n_held, error, match):
+    with pytest.raises(error, match=match):
+        ClaimsLedger("02").check("c", "p", "s", "w", {"x": 1.0}, holds, "toy", n_checked=n_checked, n_held=n_held)
+    with pytest.raises(error, match=match):
+        verdict({"id": "c", "holds": holds, "n_checked": n_checked, "n_held": n_held})
+
+
+def test_headline_numbers_are_checked():
+    ledger = ClaimsLedger("02")
+    with pytest.raises(ValueError, match="ours is NaN; pass None"):
+        ledger.check("a", "p", "s", "w", {"x": 1.0}, True, "toy", ours=float("nan"))
+    with pytest.raises(TypeError, match="paper_value must be a number, a short text or None"):
+        ledger.check("b", "p", "s", "w", {"x": 1.0}, True, "toy", paper_value=[1])
+
+
+def test_claims_files_without_the_new_fields_still_load_and_bad_counts_name_the_file(tmp_path):
+    old = [{"id": "x", "paper": "he2015", "statement": "s", "where": "w", "evidence": {"a": 1.0},
+            "holds": False, "tier": "toy", "chapter": "03", "note": "because"}]
+    (tmp_path / "03.claims.json").write_text(json.dumps(old))
+    records = load_claims(tmp_path)
+    assert verdict_label(records[0]) == "not held"
+    page = write_claims_page(tmp_path).read_text()
+    assert "| **not held** | toy | s (`x`) | he2015, w | because |" in page
+    broken = [dict(old[0], n_checked=2, n_held=2)]
+    (tmp_path / "04.claims.json").write_text(json.dumps(broken))
+    with pytest.raises(ValueError, match="04.claims.json: claim 'x': holds = False contradicts"):
+        read_claims_file(tmp_path / "04.claims.json")
+
+
+def test_claims_page_counts_partly_held_claims(tmp_path):
+    ledger = ClaimsLedger("06", output_dir=tmp_path)
+    ledger.check("a", "p", "s", "w", {"x": 1.0}, False, "toy", n_checked=3, n_held=2)
+    ledger.check("b", "p", "t", "w", {"x": 1.0}, True, "toy")
+    ledger.write()
+    page = write_claims_page(tmp_path).read_text()
+    assert "In this build, 1 of 2 recorded claims held and 1 held partly." in page
+    assert "| 06 | 2 | 1 | 1 | 0 |" in page and "| partly: 2 of 3 | toy |" in page
+
+
+def test_results_at_a_glance_box():
+    ledger = ClaimsLedger("02")
+    ledger.check("a", "wei2017", "label-enhanced zero-shot beats zero-shot on hit@5 for every model", "Table 2",
+                 {"x": 1.0}, False, "toy", paper_value=45.2, ours=0.4567, n_checked=3, n_held=2,
+                 reason="the weakest model | behind", short="LE beats ZS")
+    ledger.check("b", "wei2017", "HierSE beats ConSE", "Table 2", {"x": 1.0}, True, "toy")
+    box = results_at_a_glance(ledger.claims)
+    lines = box.splitlines()
+    assert lines[:3] == ["```{admonition} Results at a glance", ":class: results-at-a-glance", ""]
+    assert lines[-1] == "```"
+    assert "**1 of 2** of the claims checked held on this run, 1 partly." in box
+    assert "| claim | the paper | ours | verdict | reason |\n|---|---|---|---|---|" in box
+    assert "| LE beats ZS | 45.2 | 0.457 | partly: 2 of 3 | the weakest model \\| behind |" in box
+    assert "| HierSE beats ConSE | — | — | held | — |" in box
+    assert "data" not in lines[5]  # one tier: no data column
+    ledger.check("c", "wei2017", "on photos", "Sec. 4", {"x": 1.0}, True, "offline-real")
+    assert "| claim | the paper | ours | verdict | reason | data |" in results_at_a_glance(ledger.claims)
+    assert "This run recorded no claims." in results_at_a_glance([])
+
+
+def test_format_headline():
+    assert [format_headline(v) for v in (None, 45.0, 45.2, 0.45678, "2 of 3", np.float64(0.5))] == [
+        "—", "45", "45.2", "0.457", "2 of 3", "0.5"]
+
+
+def test_run_this_chapter_box_and_its_command_reads_back(tmp_path):
+    import shlex
+
+    source = tmp_path / "02_x.py"
+    source.write_text('# %% tags=["parameters"]\ndataset = "toy"  # {toy, flickr8kcn}\n'
+                      'data_dir = None  # (str) folder\nthetas = [0.0, 0.5]  # [0, 1]\nfast = True\nK = 10\n')
+    values = {"dataset": "toy", "data_dir": "/my data", "thetas": [0.0, 1.0], "fast": False, "K": 5}
+    command = command_line("02_x", values)
+    assert command == "tagbook run 02 -p dataset toy -p data_dir '/my data' -p thetas '[0.0, 1.0]' -p fast false -p K 5"
+    words = shlex.split(command)
+    specs = read_parameter_specs(source)
+    parsed = {words[i + 1]: specs[words[i + 1]].parse(words[i + 2]) for i in range(3, len(words), 3)}
+    assert parsed == values
+    assert specs["data_dir"].parse(shlex.split(command_line("02", {"data_dir": None}))[-1]) is None
+
+    box = run_this_chapter("02", values, ["toy", "offline-real"], 754.4)
+    lines = box.splitlines()
+    assert lines[:3] == ["````{admonition} Run this chapter", ":class: run-this-chapter", ""]
+    assert lines[-1] == "````"
+    assert f"```shell\n{command}\n```" in box
+    assert "- Data: `toy` (the procedurally generated toy world); `offline-real`" in box
+    assert "- Run time of this build: 12 min 34 s" in box and "`tagbook run 02 --list`" in box
+    with pytest.raises(ValueError, match="tier must be one of"):
+        run_this_chapter("02", {}, "real", 1.0)
+    assert "not measured" in run_this_chapter("02", {}, None, None)
+
+
+def test_format_duration():
+    assert [format_duration(s) for s in (0.04, 59.94, 59.96, 60, 3599.4, 3725)] == [
+        "0.0 s", "59.9 s", "1 min 00 s", "1 min 00 s", "59 min 59 s", "1 h 02 min"]
+    with pytest.raises(ValueError, match="run_time_s"):
+        format_duration(-1)

@@ -10,9 +10,10 @@ def add_parser(subparsers) -> None:
         "book",
         help="execute every chapter with its default parameters and build the HTML book",
         description=(
-            "Execute every chapter (notebooks/NN_*.py) with papermill into book/_generated/, gather "
-            "the claims ledger into the Claims page and build the static HTML book into _build/html "
-            "with warnings as errors."
+            "Execute every chapter (notebooks/NN_*.py) with papermill into book/_generated/, finish "
+            "each executed page (its Results at a glance and Run this chapter boxes, code input folded, "
+            "no progress bars), gather the claims ledger into the Claims page and build the static "
+            "HTML book into _build/html with warnings as errors."
         ),
     )
     p.add_argument("--no-execute", action="store_true", help="only render what was executed before")

@@ -13,7 +13,9 @@ def add_parser(subparsers) -> None:
         description=(
             "Re-execute one chapter with papermill, with the parameters given by -p NAME VALUE "
             "(the others keep their defaults), then rebuild the book. Names, types and ranges "
-            "are checked against the chapter's parameters cell before any work starts."
+            "are checked against the chapter's parameters cell before any work starts. The "
+            "chapter's page then shows the command it ran with and its run time (also in "
+            "book/_generated/NN.run.json)."
         ),
         epilog="example: tagbook run 00 -p n_images 500 -p seed 3",
         formatter_class=argparse.RawDescriptionHelpFormatter,
