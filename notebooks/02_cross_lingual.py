@@ -84,13 +84,13 @@ from IPython.display import Markdown, display
 
 from tagbook.groundtruth import PICTURE_WORDS, GroundTruthConfig, ground_truth
 from tagbook.experiments.wei2017 import (
-    METHOD_NAMES, Harvest, bootstrap_hits, content_vocabulary, imagenet_source_vocabulary, markdown_table,
+    METHOD_NAMES, Harvest, bootstrap_hits, content_vocabulary, imagenet_source_vocabulary,
     prediction_shares, record_claims, run_experiment, table2, toy_source_vocabulary,
 )
 from tagbook.methods.zeroshot.hierse import HierSEConfig
 from tagbook.methods.zeroshot.source_models import LogisticHead, LogisticHeadConfig
 from tagbook.metrics.ranking import hits_at_k
-from tagbook.report import ClaimsLedger, paper_numbers, use_theme
+from tagbook.report import ClaimsLedger, markdown_table, paper_numbers, use_theme
 from tagbook.seeding import seed_everything
 
 use_theme()
