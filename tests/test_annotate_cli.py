@@ -45,12 +45,83 @@ def test_bad_inputs_get_a_message_each_and_a_non_zero_status(tmp_path, capsys):
     assert "cut.png: cannot read the image" in err
 
 
-def test_huge_images_are_refused_before_decoding(tmp_path, monkeypatch):
+def test_huge_images_are_refused_before_decoding(tmp_path):
     big = tmp_path / "big.png"
     Image.new("RGB", (400, 300)).save(big)
-    monkeypatch.setattr(annotate_cli, "MAX_PIXELS", 100_000)
-    (item,) = annotate_cli.collect_images([str(big)])
+    (item,) = annotate_cli.iter_inputs([str(big)], max_pixels=100_000)
     assert item.error.startswith("image too large: 400 x 300 pixels")
+
+
+class FakeAnnotator:
+    """Stands in for the real annotator (no model loaded): one label per photo, its shape recorded."""
+
+    fits = 0
+    batches: list = []
+
+    def __init__(self, config):
+        self.config = config
+
+    def fit(self):
+        FakeAnnotator.fits += 1
+        return self
+
+    def annotate(self, images, top=5):
+        from tagbook.apps.annotator import Prediction
+
+        FakeAnnotator.batches.append([im.shape for im in images])
+        return [[Prediction("猫", "cat", 0.9)] for _ in images]
+
+
+@pytest.fixture()
+def fake_annotator(monkeypatch):
+    import tagbook.apps.annotator as annotator_app
+
+    monkeypatch.setattr(annotator_app, "CrossLingualAnnotator", FakeAnnotator)
+    monkeypatch.setattr(FakeAnnotator, "fits", 0)
+    monkeypatch.setattr(FakeAnnotator, "batches", [])
+    return FakeAnnotator
+
+
+def folder_with_a_bad_file(tmp_path: Path) -> Path:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.fromarray(np.full((40, 50, 3), 120, np.uint8)).save(folder / "a.png")
+    (folder / "b.jpg").write_bytes(b"\xff\xd8\xff\xe0 cut off")
+    Image.fromarray(np.full((30, 20, 3), 200, np.uint8)).save(folder / "c.jpg")
+    (folder / "notes.txt").write_text("not a photo, left out of the folder's images")
+    return folder
+
+
+def test_a_bad_file_in_a_folder_gets_a_message_and_the_others_are_annotated(tmp_path, capsys, fake_annotator):
+    folder = folder_with_a_bad_file(tmp_path)
+    status, out, err = run_cli(capsys, folder, "--lang", "zh")
+    assert status == 1
+    assert out.splitlines() == [f"{folder / 'a.png'}: 猫 (cat)", f"{folder / 'c.jpg'}: 猫 (cat)"]
+    assert f"error: {folder / 'b.jpg'}: cannot read the image" in err and "notes.txt" not in err
+    assert fake_annotator.fits == 1 and fake_annotator.batches == [[(40, 50, 3), (30, 20, 3)]]
+
+
+def test_json_output_keeps_its_shape_with_a_bad_file(tmp_path, capsys, fake_annotator):
+    folder = folder_with_a_bad_file(tmp_path)
+    status, out, err = run_cli(capsys, folder, tmp_path / "missing.jpg", "--json")
+    assert status == 1 and "missing.jpg: no such file or folder" in err
+    doc = json.loads(out)
+    good, bad = {"input", "labels"}, {"input", "error"}
+    assert [set(entry) for entry in doc] == [good, bad, good, bad]
+    assert doc[0] == {"input": str(folder / "a.png"), "labels": [{"label": "猫", "gloss": "cat", "score": 0.9}]}
+    assert doc[1]["input"] == str(folder / "b.jpg") and doc[1]["error"].startswith("cannot read the image")
+    assert doc[3] == {"input": str(tmp_path / "missing.jpg"), "error": "no such file or folder"}
+
+
+def test_photos_are_read_in_batches_at_reduced_scale(tmp_path, capsys, monkeypatch, fake_annotator):
+    monkeypatch.setattr(annotate_cli, "BATCH", 2)
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        Image.new("RGB", (2400, 1800), (90, 140, 200)).save(tmp_path / name)
+    status, out, _ = run_cli(capsys, tmp_path)
+    assert status == 0 and len(out.splitlines()) == 3
+    assert annotate_cli.decode_min_side("efficientnet-lite0") == 256  # 224 px input + 32 px crop margin
+    # 1800 // 256 = 7: decoded at 1/4 scale, the shorter side (450) still >= 256
+    assert fake_annotator.fits == 1 and fake_annotator.batches == [[(450, 600, 3)] * 2, [(450, 600, 3)]]
 
 
 def test_bad_options_are_refused(capsys):

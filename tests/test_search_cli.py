@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import tagbook.methods.conv_vse as conv_vse
+import tagbook.methods.vse.inputs as vse_inputs
 from tagbook.cli import main
-from tagbook.methods.conv_vse import ConvVSE, ConvVSEConfig
+from tagbook.methods.vse.conv import ConvVSE, ConvVSEConfig
 from tagbook.text.vectors import WordVectors
 
 WORDS = ["red", "blue", "green", "sky", "dog"]
@@ -28,8 +28,8 @@ def _fake_conv_features(images, backbone="efficientnet-lite0", size=224):
 def setup(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     vectors = WordVectors(WORDS, rng.normal(size=(len(WORDS), 6)), lang=None, name="test words")
-    monkeypatch.setattr(conv_vse, "conv_features", _fake_conv_features)
-    monkeypatch.setattr(conv_vse, "load_word_vectors", lambda source: vectors)
+    monkeypatch.setattr(vse_inputs, "conv_features", _fake_conv_features)
+    monkeypatch.setattr(vse_inputs, "load_word_vectors", lambda source: vectors)
     # train on images half red / half blue: label "red" present when a red half exists
     images, targets = [], []
     for i in range(40):
@@ -102,10 +102,15 @@ def test_bad_sources_and_models_fail_with_a_clear_message(setup, tmp_path, capsy
     empty.mkdir()
     status, _, err = _run(capsys, empty, "--model", model_path, "--where", "red:left")
     assert status == 2 and f"no images in folder {empty}" in err
-    (folder / "broken.jpg").write_text("this is text, not a JPEG")
-    status, _, err = _run(capsys, folder, "--model", model_path, "--where", "red:left")
-    assert status == 2 and "cannot read" in err and "broken.jpg" in err
-    (folder / "broken.jpg").unlink()
+    bad_only = tmp_path / "bad_only"
+    bad_only.mkdir()
+    (bad_only / "broken.jpg").write_text("this is text, not a JPEG")
+    status, out, err = _run(capsys, bad_only, "--model", model_path, "--where", "red:left")
+    assert status == 2 and out == "" and f"{bad_only / 'broken.jpg'}: not an image" in err
+    assert f"no image could be read in folder {bad_only} (1 files failed" in err
+    status, _, err = _run(capsys, bad_only / "broken.jpg", "--model", model_path, "--where", "red:left")
+    assert status == 2
+    assert err.strip() == f"error: {bad_only / 'broken.jpg'}: not an image (or an image format that cannot be read)"
     status, _, err = _run(capsys, tmp_path / "missing", "--model", model_path, "--where", "red:left")
     assert status == 2 and "no such folder or file" in err
     status, _, err = _run(capsys, empty, "--where", "red:left")
@@ -114,3 +119,34 @@ def test_bad_sources_and_models_fail_with_a_clear_message(setup, tmp_path, capsy
     assert status == 2 and "model file not found" in err
     status, _, err = _run(capsys, folder, "--model", model_path, "--train")
     assert status == 2 and "use SOURCE 'toy'" in err
+
+
+def test_a_bad_file_among_good_ones_gets_a_message_and_the_others_are_ranked(setup, capsys):
+    model_path, folder = setup
+    (folder / "b2_broken.jpg").write_text("this is text, not a JPEG")
+    full = (folder / "a_red_left.png").read_bytes()
+    (folder / "b3_cut.png").write_bytes(full[: len(full) // 2])
+    status, out, err = _run(capsys, folder, "--model", model_path, "--where", "red:right", "--k", "5", "--json")
+    assert status == 1  # as annotate: some input could not be read
+    assert f"error: {folder / 'b2_broken.jpg'}: not an image" in err
+    assert f"error: {folder / 'b3_cut.png'}: cannot read the image" in err
+    names = [r["image"].rsplit("/", 1)[-1] for r in json.loads(out)["results"]]
+    assert sorted(names) == ["a_red_left.png", "b_red_right.png", "c_blue.png"] and names[0] == "b_red_right.png"
+
+
+def test_folder_images_are_read_through_the_image_reader(tmp_path, capsys):
+    from tagbook.cli.search import load_image_source
+
+    Image.new("RGB", (60, 40), (0, 0, 250)).save(tmp_path / "a_blue.png")
+    Image.new("RGB", (2400, 1800), (250, 0, 0)).save(tmp_path / "b_big_red.JPG")
+    (tmp_path / "c_broken.gif").write_text("no GIF")
+    (tmp_path / "d_unknown.xyz").write_bytes(b"")
+    (tmp_path / "sub").mkdir()
+    Image.new("RGB", (60, 40)).save(tmp_path / "sub" / "deeper.png")  # not recursive
+    images, names, failed = load_image_source(str(tmp_path))
+    assert images.shape == (2, 224, 224, 3) and images.dtype == np.uint8 and failed == 1
+    assert names == [str(tmp_path / "a_blue.png"), str(tmp_path / "b_big_red.JPG")]
+    assert np.abs(images[1].astype(int) - (250, 0, 0)).max() <= 3
+    err = capsys.readouterr().err
+    assert f"error: {tmp_path / 'c_broken.gif'}: not an image" in err
+    assert "skipped 1 non-image files: d_unknown.xyz" in err

@@ -68,10 +68,10 @@ def _sklearn(filename: str) -> Callable[[], np.ndarray]:
 def _matplotlib(filename: str) -> Callable[[], np.ndarray]:
     def load() -> np.ndarray:
         from matplotlib.cbook import get_sample_data
-        from PIL import Image
 
-        with Image.open(get_sample_data(filename, asfileobj=False)) as im:
-            return np.asarray(im.convert("RGB"))
+        from tagbook.vision.imageio import read_image
+
+        return read_image(get_sample_data(filename, asfileobj=False))
 
     return load
 

@@ -2,9 +2,11 @@
 
 Harvests an ImageNet model (EfficientNet-Lite) for target-language labels as in Wei, Wang and Li
 (2017): machine translation of its English labels, zero-shot ConSE / HierSE through a
-multilingual space, or label-enhanced zero-shot. Every input is checked first; a bad one (missing,
-not an image, unreadable, too large, an empty folder) gets a message and a non-zero exit status,
-and the others are still annotated.
+multilingual space, or label-enhanced zero-shot. Images are found and read by
+:mod:`tagbook.vision.imageio` (folders: their image files, sorted, not recursive; JPEGs decoded at
+reduced scale down to the backbone's input plus its crop margin), one batch at a time; a bad input
+(missing, not an image, unreadable, truncated, too large, an empty folder) gets a message on
+stderr and a non-zero exit status, and the others are still annotated.
 """
 
 from __future__ import annotations
@@ -13,15 +15,14 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Iterable, Iterator
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm")
-MAX_PIXELS = 50_000_000  # larger photos are refused rather than decoded (a 50-megapixel limit)
+BATCH = 32  # photos read and annotated together; the next batch is read only after
 BACKBONES = ("efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2")
 
 
 def add_parser(subparsers) -> None:
-    from tagbook.methods.crosslingual import LANGUAGES, METHODS
+    from tagbook.apps.annotator import LANGUAGES, METHODS
 
     p = subparsers.add_parser(
         "annotate",
@@ -94,56 +95,44 @@ class Item:
     """One image to annotate, or the reason it cannot be."""
 
     path: str
-    image: object = None  # an RGB PIL image
+    image: object = None  # (H, W, 3) uint8 RGB array, dropped once annotated
     error: str | None = None
+    labels: list | None = None  # the predictions, once annotated
 
 
-def collect_images(inputs: list[str]) -> list[Item]:
-    """Expand folders (their image files, sorted, not recursive) and load every image, checking it."""
-    items: list[Item] = []
-    for raw in inputs:
-        path = Path(raw)
-        if path.is_dir():
-            try:
-                files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-            except OSError as exc:
-                items.append(Item(raw, error=f"cannot read the folder: {exc.strerror or exc}"))
-                continue
-            if not files:
-                items.append(Item(raw, error=f"the folder has no image files ({', '.join(IMAGE_SUFFIXES)})"))
-                continue
-            items.extend(load_image(str(p)) for p in files)
+def iter_inputs(inputs: Iterable[str], min_side: int | None = None, max_pixels: int | None = None) -> Iterator[Item]:
+    """The images named by ``inputs`` (files and folders), read lazily by
+    :func:`tagbook.vision.imageio.iter_images`: one :class:`Item` per image file, or per input
+    that cannot be read, with the reason (``max_pixels``: default :data:`~tagbook.vision.imageio.MAX_PIXELS`)."""
+    from tagbook.vision.imageio import MAX_PIXELS, ImageReadError, iter_images
+
+    limit = MAX_PIXELS if max_pixels is None else max_pixels
+    for path, image in iter_images(list(inputs), min_side=min_side, max_pixels=limit):
+        if isinstance(image, ImageReadError):
+            yield Item(str(path), error=image.reason)
         else:
-            items.append(load_image(raw))
-    return items
+            yield Item(str(path), image=image)
 
 
-def load_image(raw: str) -> Item:
-    from PIL import Image, UnidentifiedImageError
+def decode_min_side(backbone: str) -> int:
+    """The shorter side a photo needs for ``backbone``'s centre crop: its input size plus the crop
+    margin (256 px for a 224-px input), so reduced JPEG decoding never goes below the model input."""
+    from tagbook.vision.backbones import BACKBONES, Preprocessing
 
-    path = Path(raw)
-    if not path.exists():
-        return Item(raw, error="no such file or folder")
-    if not path.is_file():
-        return Item(raw, error="not a regular file")
-    try:
-        with Image.open(path) as img:
-            width, height = img.size
-            if width * height > MAX_PIXELS:
-                return Item(raw, error=f"image too large: {width} x {height} pixels (the limit is {MAX_PIXELS:,} pixels)")
-            if width < 1 or height < 1:
-                return Item(raw, error="image has no pixels")
-            rgb = img.convert("RGB")
-            rgb.load()
-    except UnidentifiedImageError:
-        return Item(raw, error="not an image (or an image format that cannot be read)")
-    except Image.DecompressionBombError as exc:
-        return Item(raw, error=f"image too large: {exc}")
-    except PermissionError:
-        return Item(raw, error="permission denied")
-    except (OSError, SyntaxError, ValueError) as exc:
-        return Item(raw, error=f"cannot read the image: {exc}")
-    return Item(raw, image=rgb)
+    spec = BACKBONES[backbone]
+    preprocessing = Preprocessing(spec.input_size, spec.mean, spec.std)
+    return preprocessing.size + preprocessing.crop_padding
+
+
+def _batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,42 +141,45 @@ def load_image(raw: str) -> Item:
 
 
 def run(args) -> int:
-    from tagbook.methods.crosslingual import AnnotatorConfig, CrossLingualAnnotator, NoDictionary
+    from tagbook.apps.annotator import AnnotatorConfig, CrossLingualAnnotator, NoDictionary
 
-    items = collect_images(args.inputs)
-    good = [it for it in items if it.error is None]
-    results: dict[int, list] = {}
-    status = 0 if len(good) == len(items) else 1
-    if good:
-        config = AnnotatorConfig(
-            lang=args.lang, method=args.method, theta=args.theta, k=args.source_k, base=args.base,
-            backbone=args.backbone, n_frequent=args.vocabulary_size,
-        )
-        try:
-            annotator = CrossLingualAnnotator(config).fit()
-            predictions = annotator.annotate([it.image for it in good], top=args.k)
-        except NoDictionary as exc:
-            print(f"error: --method mt needs a dictionary: {exc}; use --method conse, hierse or label-enhanced", file=sys.stderr)
-            return 2
-        for it, preds in zip(good, predictions):
-            results[id(it)] = preds
-    if args.json:
-        doc = []
-        for it in items:
-            entry = {"input": it.path}
+    annotator = None
+    doc: list[dict] = []
+    failed = 0
+    for batch in _batches(iter_inputs(args.inputs, min_side=decode_min_side(args.backbone)), BATCH):
+        good = [it for it in batch if it.error is None]
+        if good:
+            try:
+                if annotator is None:
+                    config = AnnotatorConfig(
+                        lang=args.lang, method=args.method, theta=args.theta, k=args.source_k, base=args.base,
+                        backbone=args.backbone, n_frequent=args.vocabulary_size,
+                    )
+                    annotator = CrossLingualAnnotator(config).fit()
+                predictions = annotator.annotate([it.image for it in good], top=args.k)
+            except NoDictionary as exc:
+                print(f"error: --method mt needs a dictionary: {exc}; use --method conse, hierse or label-enhanced", file=sys.stderr)
+                return 2
+            for it, preds in zip(good, predictions):
+                it.labels, it.image = preds, None
+        for it in batch:
             if it.error is not None:
-                entry["error"] = it.error
-            else:
-                entry["labels"] = [{"label": p.label, "gloss": p.gloss, "score": round(p.score, 4)} for p in results[id(it)]]
-            doc.append(entry)
+                failed += 1
+                print(f"error: {it.path}: {it.error}", file=sys.stderr)
+            elif not args.json:
+                labels = "  ".join(p.label + (f" ({p.gloss})" if p.gloss else "") for p in it.labels)
+                print(f"{it.path}: {labels}", flush=True)
+            if args.json:
+                doc.append(_json_entry(it))
+    if args.json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
-    else:
-        for it in items:
-            if it.error is None:
-                labels = "  ".join(p.label + (f" ({p.gloss})" if p.gloss else "") for p in results[id(it)])
-                print(f"{it.path}: {labels}")
-    for it in items:
-        if it.error is not None:
-            print(f"error: {it.path}: {it.error}", file=sys.stderr)
-    return status
+    return 0 if failed == 0 else 1
 
+
+def _json_entry(it: Item) -> dict:
+    entry = {"input": it.path}
+    if it.error is not None:
+        entry["error"] = it.error
+    else:
+        entry["labels"] = [{"label": p.label, "gloss": p.gloss, "score": round(p.score, 4)} for p in it.labels]
+    return entry

@@ -3,6 +3,11 @@
     tagbook search toy --train --model conv_vse.pt
     tagbook search toy --model conv_vse.pt --where "sky:top" --not "cloud:top" --k 10
     tagbook search photos/ --model conv_vse.pt --where "dog:right" --not "dog:left" --json
+
+A folder's image files (sorted, not recursive) are read by :mod:`tagbook.vision.imageio`. A file
+that cannot be read gets a message on stderr and the others are still ranked, with exit status 1
+(as ``tagbook annotate``); a folder with no readable image, or a bad query, model or option, is
+an error with exit status 2.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+SEARCH_SIDE = 224  # images are resized to SEARCH_SIDE x SEARCH_SIDE (JPEGs decoded at reduced scale down to it)
 
 
 class SearchError(Exception):
@@ -22,7 +27,7 @@ class SearchError(Exception):
 
 
 def add_parser(subparsers) -> None:
-    from tagbook.localisation import REGION_NAMES
+    from tagbook.methods.vse.localisation import REGION_NAMES
 
     p = subparsers.add_parser(
         "search",
@@ -70,7 +75,7 @@ def run(args) -> int:
 
 
 def _run(args) -> int:
-    from tagbook.localisation import QueryError, SpatialQuery
+    from tagbook.methods.vse.localisation import QueryError, SpatialQuery
 
     if args.k < 1:
         raise SearchError(f"--k must be a positive number, got {args.k}")
@@ -94,53 +99,59 @@ def _run(args) -> int:
     if query is None:
         return 0
     vectors = _query_vectors(query, meta)
-    images, names = (None, None) if args.source == "toy" else load_image_source(args.source)
+    images, names, failed = (None, None, 0) if args.source == "toy" else load_image_source(args.source)
     if images is None:
         images, names, world = _toy_test_images(meta)
     else:
         world = None
-    from tagbook.localisation import MapIndex
-    from tagbook.methods.conv_vse import conv_features
+    from tagbook.apps.map_index import MapIndex
+    from tagbook.methods.vse.inputs import conv_features
 
     index = MapIndex.build(model, conv_features(images), names)
     hits = index.search(query, vectors, k=args.k)
     _print_hits(hits, query, args.json, world)
-    return 0
+    return 1 if failed else 0  # as annotate: the readable images are ranked, the status says some were not
 
 
 # -- inputs ---------------------------------------------------------------------------------
-def load_image_source(source: str) -> tuple[np.ndarray, list[str]]:
-    """Images of a folder (files with an image suffix, sorted; others skipped with a note) or of
-    one image file, as ``(N, 224, 224, 3)`` uint8 and their names."""
-    from PIL import Image, UnidentifiedImageError
+def load_image_source(source: str) -> tuple[np.ndarray, list[str], int]:
+    """Images of a folder (its image files, sorted, not recursive; other files skipped with a note)
+    or of one image file, read one at a time by :func:`tagbook.vision.imageio.iter_images` and
+    resized to ``(N, 224, 224, 3)`` uint8; their names; and how many files could not be read. A
+    file that cannot be read gets a message on stderr and the others are kept; an empty folder, a
+    bad single file or a folder with no readable image is a :class:`SearchError`."""
+    from PIL import Image
+
+    from tagbook.vision.imageio import IMAGE_SUFFIXES, ImageReadError, iter_images
 
     path = Path(source)
     if not path.exists():
         raise SearchError(f"no such folder or file: {source} (or use 'toy' for the toy world)")
-    if path.is_dir():
-        files = sorted(f for f in path.iterdir() if f.is_file())
-        skipped = [f.name for f in files if f.suffix.lower() not in IMAGE_SUFFIXES]
-        files = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES]
-        if not files:
-            extra = f" ({len(skipped)} other files skipped)" if skipped else ""
-            raise SearchError(f"no images in folder {source}{extra}: expected {', '.join(sorted(IMAGE_SUFFIXES))} files")
-        if skipped:
-            print(f"note: skipped {len(skipped)} non-image files: {', '.join(skipped[:5])}"
-                  f"{' ...' if len(skipped) > 5 else ''}", file=sys.stderr)
-    else:
-        files = [path]
-    images = []
-    for f in files:
-        try:
-            with Image.open(f) as im:
-                images.append(np.asarray(im.convert("RGB").resize((224, 224), Image.Resampling.BILINEAR)))
-        except (UnidentifiedImageError, OSError) as exc:
-            raise SearchError(f"cannot read {f} as an image: {exc}") from None
-    return np.stack(images), [str(f) for f in files]
+    skipped: list[Path] = []
+    images, names, failed = [], [], 0
+    for file, image in iter_images([path], min_side=SEARCH_SIDE, skipped=skipped):
+        if isinstance(image, ImageReadError):
+            if file == path and path.is_dir() and image.reason.startswith("the folder has no image files"):
+                extra = f" ({len(skipped)} other files skipped)" if skipped else ""
+                raise SearchError(f"no images in folder {source}{extra}: expected {', '.join(IMAGE_SUFFIXES)} files")
+            if file == path:  # the one file given, or a folder that cannot be listed
+                raise SearchError(str(image))
+            print(f"error: {image}", file=sys.stderr)
+            failed += 1
+            continue
+        resized = Image.fromarray(image).resize((SEARCH_SIDE, SEARCH_SIDE), Image.Resampling.BILINEAR)
+        images.append(np.asarray(resized))
+        names.append(str(file))
+    if skipped:
+        print(f"note: skipped {len(skipped)} non-image files: {', '.join(f.name for f in skipped[:5])}"
+              f"{' ...' if len(skipped) > 5 else ''}", file=sys.stderr)
+    if not images:
+        raise SearchError(f"no image could be read in folder {source} ({failed} files failed, each reported above)")
+    return np.stack(images), names, failed
 
 
 def _load_model(path: str):
-    from tagbook.methods.conv_vse import ConvVSE
+    from tagbook.methods.vse.conv import ConvVSE
 
     try:
         return ConvVSE.load(path)
@@ -151,7 +162,8 @@ def _load_model(path: str):
 
 
 def _train(args) -> None:
-    from tagbook.methods.conv_vse import ConvVSEConfig, train_toy_model
+    from tagbook.methods.vse.conv import ConvVSEConfig
+    from tagbook.apps.search_model import train_toy_model
 
     for name in ("n_images", "image_size", "epochs", "k_blocks"):
         if getattr(args, name) < 1:
@@ -166,8 +178,8 @@ def _train(args) -> None:
 
 
 def _query_vectors(query, meta: dict) -> np.ndarray:
-    from tagbook.localisation import QueryError, query_vectors
-    from tagbook.methods.conv_vse import load_word_vectors
+    from tagbook.apps.map_index import QueryError, query_vectors
+    from tagbook.methods.vse.inputs import load_word_vectors
 
     source = meta.get("label_vectors", "glove")
     vectors = load_word_vectors(source)
