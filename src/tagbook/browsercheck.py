@@ -18,7 +18,23 @@ checked for:
   fontconfig says whether any of them has glyphs for those characters. Without a CJK font
   installed, Chromium falls back to a Latin font and draws empty boxes; that is reported;
 - links to local files that do not exist (the notebook download button among them);
-- uncaught JavaScript errors.
+- uncaught JavaScript errors;
+- a Markdown table that was rendered as text: a visible text block outside any ``<table>`` with a
+  separator run such as ``|---|`` (or ``|—|``, which Sphinx's smart quotes make of ``|---|``);
+- progress-bar text (tqdm's ``33%|███▎  | 1/3 [00:01<00:02, 1.00it/s]`` and the like) anywhere in
+  the page's visible text: long loops report progress on the terminal, never in the book;
+- table cells that show a missing value (``NaN``, ``nan``, ``<NA>``, ``None``, ``NaT``) or were
+  truncated (text ending in ``...`` or ``…``);
+- a chapter page (an executed ``book/_generated/NN_*.ipynb``: the HTML file name starts with two
+  digits and an underscore) without its ``results-at-a-glance`` box;
+- figures (``<img>`` inside the article, notebook outputs among them) drawn narrower than 300 px or
+  wider than the article's text column, measured with ``getBoundingClientRect`` once the images
+  loaded. Images outside the article (logos, icons) are not figures; a page without an article
+  element has no figures.
+
+The rules on text, tables and figures are plain functions (:func:`content_problems` and the
+functions it calls) of what one in-page probe measured (:class:`PageContent`), so they are tested
+without a browser.
 
 One PNG screenshot per page goes into the screenshots folder. The exit status is 0 when every page
 passed, 1 when a page had a problem, 2 when the check could not run.
@@ -62,12 +78,44 @@ class BrowserCheckError(RuntimeError):
     """The check could not run (no browser, no pages, no fontconfig)."""
 
 
+@dataclass(frozen=True)
+class ContentRules:
+    """Thresholds of the text, table and figure rules.
+
+    ``min_figure_width_px``: a figure drawn narrower than this is unreadable. ``column_slack_px``:
+    how far a figure may exceed the text column's width (sub-pixel layout rounding).
+    ``missing_values``: cell texts that mean a value is missing (pandas' ``NaN``/``<NA>``/``NaT``,
+    Python's ``None``). ``truncation_marks``: endings of a truncated cell (pandas'
+    ``display.max_colwidth`` cuts with ``...``). ``results_box_class``: the class of the
+    Results at a glance box every chapter opens with. ``max_examples``: how many findings of one
+    kind a problem message quotes.
+    """
+
+    min_figure_width_px: float = 300.0
+    column_slack_px: float = 2.0
+    missing_values: tuple[str, ...] = ("NaN", "nan", "<NA>", "None", "NaT")
+    truncation_marks: tuple[str, ...] = ("...", "\u2026")
+    results_box_class: str = "results-at-a-glance"
+    max_examples: int = 5
+
+    def __post_init__(self):
+        if self.min_figure_width_px < 0:
+            raise ValueError(f"min_figure_width_px must be >= 0, got {self.min_figure_width_px}")
+        if self.column_slack_px < 0:
+            raise ValueError(f"column_slack_px must be >= 0, got {self.column_slack_px}")
+        if self.max_examples < 1:
+            raise ValueError(f"max_examples must be >= 1, got {self.max_examples}")
+        if not re.fullmatch(r"-?[_a-zA-Z][\w-]*", self.results_box_class):
+            raise ValueError(f"results_box_class must be one CSS class name, got {self.results_box_class!r}")
+
+
 @dataclass
 class BrowserCheckConfig:
     """How to run the check.
 
     ``fontconfig_file`` replaces the system's font configuration for both the browser and the
     glyph-coverage queries (used by the tests to show that CJK text without a CJK font fails).
+    ``rules`` holds the thresholds of the text, table and figure rules.
     """
 
     chromium: Path = CHROMIUM
@@ -75,6 +123,7 @@ class BrowserCheckConfig:
     timeout_ms: int = 30_000
     full_page_screenshots: bool = True
     fontconfig_file: Path | None = None
+    rules: ContentRules = field(default_factory=ContentRules)
 
 
 @dataclass
@@ -132,6 +181,248 @@ class FontCoverage:
     def missing(self, chars: set[str], families: list[str]) -> set[str]:
         """The characters none of ``families`` has a glyph for."""
         return {c for c in chars if not any(self.covers(f, c) for f in families)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules on what a page shows (plain functions: the browser only measures, see _PAGE_CONTENT)
+# ---------------------------------------------------------------------------------------------
+
+# A Markdown table's separator row: |---|, | :--: |, and |—| or |–|, which Sphinx's smart quotes
+# make of |---| and |--|.
+TABLE_SEPARATOR = re.compile(r"\|\s*[-\u2014\u2013:]+\s*\|")
+
+_BLOCK_ELEMENTS = "\u2580-\u259f"  # Unicode's block elements, which tqdm draws its bar with
+# Progress-bar text as tqdm and Keras print it on a terminal or into a notebook's stderr.
+PROGRESS_BAR = re.compile(
+    "|".join([
+        r"\d{1,3}%\|",  # tqdm's percentage against its bar: 33%|███
+        rf"\d{{1,3}}%\s*[{_BLOCK_ELEMENTS}]",  # a percentage then bar blocks: 45% ▇▇▇
+        rf"[{_BLOCK_ELEMENTS}]{{2,}}\s*\|?\s*\d{{1,3}}%",  # bar blocks then a percentage: ▇▇▇ 45%
+        rf"\|[{_BLOCK_ELEMENTS}][{_BLOCK_ELEMENTS} ]*\|\s*\d",  # a bar, then a count: |████| 10/10
+        r"(?:\?|\d)\s?[kMG]?(?:it|B)/s\]",  # tqdm's rate: [00:01<00:02, 1.00it/s], [00:00<?, ?it/s]
+        r"\ds/it\]",  # tqdm's slow rate: [00:05<00:10, 2.50s/it]
+        r"\d+/\d+ \[[=>.]{3,}\]",  # Keras: 3/10 [=====>....]
+    ])
+)
+CHAPTER_PAGE = re.compile(r"\d{2}_")
+
+
+@dataclass
+class TextBlock:
+    """The visible text of one block element (``<p>``, ``<pre>``, ``<li>``, ``<div>``...) outside any table."""
+
+    tag: str
+    text: str
+
+
+@dataclass
+class TableCell:
+    """One ``<td>``/``<th>``: its place (1-based, row and column spans counted) and its visible text."""
+
+    table: int
+    row: int
+    column: int
+    text: str
+    header: str = ""
+    caption: str = ""
+
+    def table_name(self) -> str:
+        """``table 2`` (the second table on the page), with its caption when it has one."""
+        return f"table {self.table}" + (f" ({_clip(self.caption, 40)!r})" if self.caption else "")
+
+    def place(self) -> str:
+        """``row 3, column 'P@5'`` (the column's header), or ``row 3, column 2`` without a header row."""
+        column = f"column {_clip(self.header, 30)!r}" if self.header else f"column {self.column}"
+        return f"row {self.row}, {column}"
+
+
+@dataclass
+class Figure:
+    """An ``<img>`` inside the article, as drawn: ``width``/``height`` in CSS pixels."""
+
+    src: str
+    width: float
+    height: float
+    loaded: bool = True
+    shown: bool = True
+
+    @property
+    def name(self) -> str:
+        """The image's file name, or the start of a ``data:`` URI."""
+        if self.src.startswith("data:"):
+            return self.src.split(",", 1)[0][:40] + ",..."
+        return Path(unquote(urlsplit(self.src).path)).name or self.src[:80]
+
+
+@dataclass
+class PageContent:
+    """What the in-page probe measured on one page; ``column_width`` is None without an article element."""
+
+    page: str
+    visible_text: str = ""
+    text_blocks: list[TextBlock] = field(default_factory=list)
+    cells: list[TableCell] = field(default_factory=list)
+    has_results_box: bool = False
+    figures: list[Figure] = field(default_factory=list)
+    column_width: float | None = None
+
+    @classmethod
+    def from_probe(cls, page: str, probe: dict) -> "PageContent":
+        """Build from the dictionary that ``_PAGE_CONTENT`` returns."""
+        return cls(
+            page=page,
+            visible_text=probe.get("visibleText") or "",
+            text_blocks=[TextBlock(**block) for block in probe.get("textBlocks", [])],
+            cells=[TableCell(**cell) for cell in probe.get("cells", [])],
+            has_results_box=bool(probe.get("hasResultsBox")),
+            figures=[Figure(**figure) for figure in probe.get("figures", [])],
+            column_width=probe.get("column"),
+        )
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def _clip_start(text: str, width: int) -> str:
+    """Like :func:`_clip`, but keeps the end (where a truncation mark is)."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else "\u2026" + text[-(width - 1):]
+
+
+def _excerpt(text: str, start: int, end: int, around: int = 30) -> str:
+    """The matched text with up to ``around`` characters each side, whitespace collapsed."""
+    lo, hi = max(0, start - around), min(len(text), end + around)
+    piece = " ".join(text[lo:hi].split())
+    return ("\u2026" if lo > 0 else "") + piece + ("\u2026" if hi < len(text) else "")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _summary(what: str, findings: list[str], noun: str, max_examples: int) -> str:
+    shown = "; ".join(findings[:max_examples])
+    more = f"; and {len(findings) - max_examples} more" if len(findings) > max_examples else ""
+    return f"{what} ({_count(len(findings), noun)}): {shown}{more}"
+
+
+def is_chapter_page(relative: str) -> bool:
+    """A chapter is an executed ``book/_generated/NN_name.ipynb``: its HTML name starts with two digits and ``_``."""
+    return CHAPTER_PAGE.match(Path(relative).name) is not None
+
+
+def markdown_table_separators(text: str) -> list[str]:
+    """Excerpts around the Markdown table separator runs (``|---|``, ``|—|``, ``| :-: |``) in ``text``, one a line."""
+    found, lines = [], set()
+    for match in TABLE_SEPARATOR.finditer(text):
+        line = text.count("\n", 0, match.start())
+        if line not in lines:
+            lines.add(line)
+            found.append(_excerpt(text, match.start(), match.end()))
+    return found
+
+
+def progress_bar_texts(text: str) -> list[str]:
+    """Each line of ``text`` with progress-bar text (tqdm, Keras) in it, clipped around the bar, without repeats.
+
+    Lines end at ``\\n`` and at ``\\r`` (with which tqdm redraws its bar in place).
+    """
+    found = []
+    for line in re.split(r"[\r\n]+", text):
+        match = PROGRESS_BAR.search(line)
+        if match is None:
+            continue
+        piece = _excerpt(line, match.start(), match.end(), around=80)
+        if piece not in found:
+            found.append(piece)
+    return found
+
+
+def cell_problem(text: str, rules: ContentRules) -> str | None:
+    """``"missing"`` when a cell shows a missing value, ``"truncated"`` when it ends in an ellipsis, else None."""
+    text = text.strip()
+    if text in rules.missing_values:
+        return "missing"
+    if text.endswith(rules.truncation_marks):
+        return "truncated"
+    return None
+
+
+def figure_problem(figure: Figure, column_width: float | None, rules: ContentRules) -> str | None:
+    """``"narrow"`` or ``"wide"`` for a drawn figure outside ``[min_figure_width_px, column_width + slack]``.
+
+    Images that did not load (reported on their own) or are not drawn (in a closed fold) are not judged.
+    """
+    if not figure.loaded or not figure.shown:
+        return None
+    if figure.width < rules.min_figure_width_px:
+        return "narrow"
+    if column_width is not None and figure.width > column_width + rules.column_slack_px:
+        return "wide"
+    return None
+
+
+def _cell_findings(cells: list[TableCell], quote) -> list[str]:
+    """``table 1 ('caption'), row 2, column 'P@5': 'NaN'``; the table is named only where it changes."""
+    findings, last_table = [], None
+    for cell in cells:
+        table = cell.table_name()
+        where = cell.place() if table == last_table else f"{table}, {cell.place()}"
+        findings.append(f"{where}: {quote(cell.text)}")
+        last_table = table
+    return findings
+
+
+def content_problems(content: PageContent, rules: ContentRules | None = None) -> list[str]:
+    """The problems a reader would see in a page's text, tables and figures, one message per kind."""
+    rules = rules or ContentRules()
+    problems = []
+    tables_as_text = [
+        f"<{block.tag}> {excerpt!r}"
+        for block in content.text_blocks
+        for excerpt in markdown_table_separators(block.text)
+    ]
+    if tables_as_text:
+        problems.append(_summary(
+            "Markdown table shown as text, outside any <table>", tables_as_text, "place", rules.max_examples,
+        ))
+    bars = [repr(piece) for piece in progress_bar_texts(content.visible_text)]
+    if bars:
+        problems.append(_summary("progress-bar text on the page", bars, "place", rules.max_examples))
+
+    missing = [cell for cell in content.cells if cell_problem(cell.text, rules) == "missing"]
+    truncated = [cell for cell in content.cells if cell_problem(cell.text, rules) == "truncated"]
+    missing = _cell_findings(missing, lambda text: repr(text.strip()))
+    truncated = _cell_findings(truncated, lambda text: repr(_clip_start(text, 50)))
+    if missing:
+        problems.append(_summary("table cells showing a missing value", missing, "cell", rules.max_examples))
+    if truncated:
+        problems.append(_summary("table cells cut short with an ellipsis", truncated, "cell", rules.max_examples))
+
+    if is_chapter_page(content.page) and not content.has_results_box:
+        problems.append(
+            f"chapter page has no Results at a glance box (no element of class {rules.results_box_class!r})"
+        )
+
+    narrow, wide = [], []
+    for figure in content.figures:
+        kind = figure_problem(figure, content.column_width, rules)
+        drawn = f"{figure.name} drawn {figure.width:.0f}\u00d7{figure.height:.0f} px"
+        if kind == "narrow":
+            narrow.append(drawn)
+        elif kind == "wide":
+            wide.append(drawn)
+    if narrow:
+        problems.append(_summary(
+            f"figures narrower than {rules.min_figure_width_px:.0f} px", narrow, "figure", rules.max_examples,
+        ))
+    if wide:
+        problems.append(_summary(
+            f"figures wider than the {content.column_width:.0f} px text column", wide, "figure", rules.max_examples,
+        ))
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,6 +487,106 @@ _REFERENCES = """
   }
   const links = Array.from(document.querySelectorAll("a[href]")).map((a) => a.href);
   return { loads: urls, links: links };
+}
+"""
+
+# Everything the text, table and figure rules judge, measured after the images loaded: the page's
+# visible text (innerText leaves out what is not drawn, such as a closed fold); the visible text of
+# each block element outside tables and math that has a pipe in it (a <br> read as a line break);
+# every table cell with its place, column header and caption; whether the Results at a glance box
+# is there; and each <img> inside the article with its drawn size, beside the width of the
+# article's text column (its content box). The article is Sphinx Book Theme's
+# <article class="bd-article">, else the first <article>, [role=main] or <main>; a page with none
+# of these has no figures.
+_PAGE_CONTENT = """
+(boxClass) => {
+  const body = document.body;
+  if (!body) return { visibleText: "", textBlocks: [], cells: [], hasResultsBox: false, column: null, figures: [] };
+  const shown = (el) => el.checkVisibility({ visibilityProperty: true });
+
+  const notText = "table, script, style, noscript, template, textarea, svg, math, mjx-container, .math";
+  const isBlock = new Map();
+  const blockOf = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      if (!isBlock.has(e)) isBlock.set(e, e === body || !getComputedStyle(e).display.startsWith("inline"));
+      if (isBlock.get(e)) return e;
+    }
+    return body;
+  };
+  const blockText = new Map();
+  const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const isText = node.nodeType === Node.TEXT_NODE;
+    if (!isText && node.tagName !== "BR") continue;
+    const parent = node.parentElement;
+    if (!parent || parent.closest(notText) || !shown(parent)) continue;
+    const block = blockOf(parent);
+    blockText.set(block, (blockText.get(block) || "") + (isText ? node.nodeValue : "\\n"));
+  }
+  const textBlocks = [];
+  for (const [block, text] of blockText) {
+    if (text.includes("|")) textBlocks.push({ tag: block.tagName.toLowerCase(), text: text });
+  }
+
+  const cells = [];
+  Array.from(document.querySelectorAll("table")).forEach((table, t) => {
+    const caption = table.caption ? table.caption.innerText.trim() : "";
+    const rows = Array.from(table.rows);
+    const headRow = table.tHead && table.tHead.rows.length
+      ? table.tHead.rows[table.tHead.rows.length - 1]
+      : rows.find((row) => row.cells.length > 0 && Array.from(row.cells).every((c) => c.tagName === "TH"));
+    const taken = [];
+    const placed = [];
+    rows.forEach((row, r) => {
+      taken[r] = taken[r] || [];
+      let col = 0;
+      for (const cell of row.cells) {
+        while (taken[r][col]) col++;
+        const rowSpan = Math.max(1, cell.rowSpan), colSpan = Math.max(1, cell.colSpan);
+        for (let dr = 0; dr < rowSpan; dr++) {
+          taken[r + dr] = taken[r + dr] || [];
+          for (let dc = 0; dc < colSpan; dc++) taken[r + dr][col + dc] = true;
+        }
+        placed.push({ cell, row, r, col, colSpan });
+        col += colSpan;
+      }
+    });
+    const headers = [];
+    for (const p of placed) {
+      if (p.row !== headRow) continue;
+      for (let dc = 0; dc < p.colSpan; dc++) headers[p.col + dc] = p.cell.innerText.trim();
+    }
+    for (const p of placed) {
+      const text = (p.cell.innerText || p.cell.textContent || "").trim();
+      cells.push({
+        table: t + 1, row: p.r + 1, column: p.col + 1, text: text.slice(-2000),
+        header: p.row === headRow ? "" : (headers[p.col] || ""), caption: caption,
+      });
+    }
+  });
+
+  const article = document.querySelector("article.bd-article") || document.querySelector("article")
+    || document.querySelector("[role=main]") || document.querySelector("main");
+  let column = null;
+  const figures = [];
+  if (article) {
+    const style = getComputedStyle(article);
+    const px = (value) => parseFloat(value) || 0;
+    column = article.getBoundingClientRect().width - px(style.paddingLeft) - px(style.paddingRight)
+      - px(style.borderLeftWidth) - px(style.borderRightWidth);
+    for (const img of article.querySelectorAll("img")) {
+      const box = img.getBoundingClientRect();
+      figures.push({
+        src: (img.currentSrc || img.src || img.getAttribute("src") || "(no src)").slice(0, 300),
+        width: box.width, height: box.height,
+        loaded: img.complete && img.naturalWidth > 0, shown: shown(img),
+      });
+    }
+  }
+  return {
+    visibleText: body.innerText, textBlocks: textBlocks, cells: cells,
+    hasResultsBox: document.getElementsByClassName(boxClass).length > 0, column: column, figures: figures,
+  };
 }
 """
 
@@ -316,6 +707,7 @@ class BrowserCheck:
             self._check_math(page, report)
             self._check_references(page, report)
             self._check_cjk_fonts(page, report)
+            self._check_content(page, report)
             self._screenshot(page, report)
         finally:
             page.close()
@@ -375,6 +767,11 @@ class BrowserCheck:
                 report.problems.append(f"CJK text without a CJK font ({len(failures)} text nodes): {shown}")
         finally:
             session.detach()
+
+    def _check_content(self, page, report: PageReport) -> None:
+        rules = self.config.rules
+        probe = page.evaluate(_PAGE_CONTENT, rules.results_box_class)
+        report.problems.extend(content_problems(PageContent.from_probe(report.page, probe), rules))
 
     def _screenshot(self, page, report: PageReport) -> None:
         if self.config.screenshots is None:
