@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from tagbook.cli import main
+from tagbook.apps import photo_inputs
 from tagbook.cli import annotate as annotate_cli
 
 
@@ -48,7 +49,7 @@ def test_bad_inputs_get_a_message_each_and_a_non_zero_status(tmp_path, capsys):
 def test_huge_images_are_refused_before_decoding(tmp_path):
     big = tmp_path / "big.png"
     Image.new("RGB", (400, 300)).save(big)
-    (item,) = annotate_cli.iter_inputs([str(big)], max_pixels=100_000)
+    (item,) = photo_inputs.iter_photo_items([str(big)], max_pixels=100_000)
     assert item.error.startswith("image too large: 400 x 300 pixels")
 
 
@@ -119,7 +120,7 @@ def test_photos_are_read_in_batches_at_reduced_scale(tmp_path, capsys, monkeypat
         Image.new("RGB", (2400, 1800), (90, 140, 200)).save(tmp_path / name)
     status, out, _ = run_cli(capsys, tmp_path)
     assert status == 0 and len(out.splitlines()) == 3
-    assert annotate_cli.decode_min_side("efficientnet-lite0") == 256  # 224 px input + 32 px crop margin
+    assert photo_inputs.decode_min_side("efficientnet-lite0") == 256  # 224 px input + 32 px crop margin
     # 1800 // 256 = 7: decoded at 1/4 scale, the shorter side (450) still >= 256
     assert fake_annotator.fits == 1 and fake_annotator.batches == [[(450, 600, 3)] * 2, [(450, 600, 3)]]
 

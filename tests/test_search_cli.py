@@ -135,7 +135,7 @@ def test_a_bad_file_among_good_ones_gets_a_message_and_the_others_are_ranked(set
 
 
 def test_folder_images_are_read_through_the_image_reader(tmp_path, capsys):
-    from tagbook.cli.search import load_image_source
+    from tagbook.apps.search_model import load_image_source
 
     Image.new("RGB", (60, 40), (0, 0, 250)).save(tmp_path / "a_blue.png")
     Image.new("RGB", (2400, 1800), (250, 0, 0)).save(tmp_path / "b_big_red.JPG")

@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 BATCH = 32  # photos read and annotated together; the next batch is read only after
 BACKBONES = ("efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2")
@@ -86,67 +84,18 @@ def _non_negative_int(text: str) -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# Inputs
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Item:
-    """One image to annotate, or the reason it cannot be."""
-
-    path: str
-    image: object = None  # (H, W, 3) uint8 RGB array, dropped once annotated
-    error: str | None = None
-    labels: list | None = None  # the predictions, once annotated
-
-
-def iter_inputs(inputs: Iterable[str], min_side: int | None = None, max_pixels: int | None = None) -> Iterator[Item]:
-    """The images named by ``inputs`` (files and folders), read lazily by
-    :func:`tagbook.vision.imageio.iter_images`: one :class:`Item` per image file, or per input
-    that cannot be read, with the reason (``max_pixels``: default :data:`~tagbook.vision.imageio.MAX_PIXELS`)."""
-    from tagbook.vision.imageio import MAX_PIXELS, ImageReadError, iter_images
-
-    limit = MAX_PIXELS if max_pixels is None else max_pixels
-    for path, image in iter_images(list(inputs), min_side=min_side, max_pixels=limit):
-        if isinstance(image, ImageReadError):
-            yield Item(str(path), error=image.reason)
-        else:
-            yield Item(str(path), image=image)
-
-
-def decode_min_side(backbone: str) -> int:
-    """The shorter side a photo needs for ``backbone``'s centre crop: its input size plus the crop
-    margin (256 px for a 224-px input), so reduced JPEG decoding never goes below the model input."""
-    from tagbook.vision.backbones import BACKBONES, Preprocessing
-
-    spec = BACKBONES[backbone]
-    preprocessing = Preprocessing(spec.input_size, spec.mean, spec.std)
-    return preprocessing.size + preprocessing.crop_padding
-
-
-def _batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
-    batch: list[Item] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-# --------------------------------------------------------------------------------------------
 # Running
 # --------------------------------------------------------------------------------------------
 
 
 def run(args) -> int:
     from tagbook.apps.annotator import AnnotatorConfig, CrossLingualAnnotator, NoDictionary
+    from tagbook.apps.photo_inputs import batches, decode_min_side, iter_photo_items
 
     annotator = None
     doc: list[dict] = []
     failed = 0
-    for batch in _batches(iter_inputs(args.inputs, min_side=decode_min_side(args.backbone)), BATCH):
+    for batch in batches(iter_photo_items(args.inputs, min_side=decode_min_side(args.backbone)), BATCH):
         good = [it for it in batch if it.error is None]
         if good:
             try:
@@ -176,7 +125,7 @@ def run(args) -> int:
     return 0 if failed == 0 else 1
 
 
-def _json_entry(it: Item) -> dict:
+def _json_entry(it) -> dict:
     entry = {"input": it.path}
     if it.error is not None:
         entry["error"] = it.error

@@ -15,15 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
-
-import numpy as np
-
-SEARCH_SIDE = 224  # images are resized to SEARCH_SIDE x SEARCH_SIDE (JPEGs decoded at reduced scale down to it)
-
-
-class SearchError(Exception):
-    """A problem with the command's input, reported as one clear line."""
 
 
 def add_parser(subparsers) -> None:
@@ -67,6 +58,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from tagbook.apps.search_model import SearchError
+
     try:
         return _run(args)
     except SearchError as exc:
@@ -75,7 +68,10 @@ def run(args) -> int:
 
 
 def _run(args) -> int:
-    from tagbook.methods.vse.localisation import QueryError, SpatialQuery
+    from tagbook.apps.search_model import (
+        QueryError, SearchError, SpatialQuery, load_image_source, load_search_model, search_images,
+        search_label_vectors, toy_test_images,
+    )
 
     if args.k < 1:
         raise SearchError(f"--k must be a positive number, got {args.k}")
@@ -93,77 +89,25 @@ def _run(args) -> int:
         if args.source != "toy":
             raise SearchError("--train learns from the toy world's labels: use SOURCE 'toy'")
         if query is not None:  # an unknown query word fails before the training, not after
-            _query_vectors(query, {"label_vectors": args.label_vectors})
+            search_label_vectors(query, {"label_vectors": args.label_vectors})
         _train(args)
-    model, meta = _load_model(args.model)
+    model, meta = load_search_model(args.model)
     if query is None:
         return 0
-    vectors = _query_vectors(query, meta)
+    vectors = search_label_vectors(query, meta)
     images, names, failed = (None, None, 0) if args.source == "toy" else load_image_source(args.source)
     if images is None:
-        images, names, world = _toy_test_images(meta)
+        images, names, world = toy_test_images(meta)
     else:
         world = None
-    from tagbook.apps.map_index import MapIndex
-    from tagbook.methods.vse.inputs import conv_features
-
-    index = MapIndex.build(model, conv_features(images), names)
-    hits = index.search(query, vectors, k=args.k)
+    hits = search_images(model, images, names, query, vectors, args.k)
     _print_hits(hits, query, args.json, world)
     return 1 if failed else 0  # as annotate: the readable images are ranked, the status says some were not
 
 
-# -- inputs ---------------------------------------------------------------------------------
-def load_image_source(source: str) -> tuple[np.ndarray, list[str], int]:
-    """Images of a folder (its image files, sorted, not recursive; other files skipped with a note)
-    or of one image file, read one at a time by :func:`tagbook.vision.imageio.iter_images` and
-    resized to ``(N, 224, 224, 3)`` uint8; their names; and how many files could not be read. A
-    file that cannot be read gets a message on stderr and the others are kept; an empty folder, a
-    bad single file or a folder with no readable image is a :class:`SearchError`."""
-    from PIL import Image
-
-    from tagbook.vision.imageio import IMAGE_SUFFIXES, ImageReadError, iter_images
-
-    path = Path(source)
-    if not path.exists():
-        raise SearchError(f"no such folder or file: {source} (or use 'toy' for the toy world)")
-    skipped: list[Path] = []
-    images, names, failed = [], [], 0
-    for file, image in iter_images([path], min_side=SEARCH_SIDE, skipped=skipped):
-        if isinstance(image, ImageReadError):
-            if file == path and path.is_dir() and image.reason.startswith("the folder has no image files"):
-                extra = f" ({len(skipped)} other files skipped)" if skipped else ""
-                raise SearchError(f"no images in folder {source}{extra}: expected {', '.join(IMAGE_SUFFIXES)} files")
-            if file == path:  # the one file given, or a folder that cannot be listed
-                raise SearchError(str(image))
-            print(f"error: {image}", file=sys.stderr)
-            failed += 1
-            continue
-        resized = Image.fromarray(image).resize((SEARCH_SIDE, SEARCH_SIDE), Image.Resampling.BILINEAR)
-        images.append(np.asarray(resized))
-        names.append(str(file))
-    if skipped:
-        print(f"note: skipped {len(skipped)} non-image files: {', '.join(f.name for f in skipped[:5])}"
-              f"{' ...' if len(skipped) > 5 else ''}", file=sys.stderr)
-    if not images:
-        raise SearchError(f"no image could be read in folder {source} ({failed} files failed, each reported above)")
-    return np.stack(images), names, failed
-
-
-def _load_model(path: str):
-    from tagbook.methods.vse.conv import ConvVSE
-
-    try:
-        return ConvVSE.load(path)
-    except FileNotFoundError:
-        raise SearchError(f"model file not found: {path} (create one with: tagbook search toy --train --model {path})") from None
-    except ValueError as exc:
-        raise SearchError(str(exc)) from None
-
-
 def _train(args) -> None:
+    from tagbook.apps.search_model import SearchError, train_toy_model
     from tagbook.methods.vse.conv import ConvVSEConfig
-    from tagbook.apps.search_model import train_toy_model
 
     for name in ("n_images", "image_size", "epochs", "k_blocks"):
         if getattr(args, name) < 1:
@@ -177,40 +121,13 @@ def _train(args) -> None:
     print(f"saved the model to {args.model}", file=sys.stderr)
 
 
-def _query_vectors(query, meta: dict) -> np.ndarray:
-    from tagbook.apps.map_index import QueryError, query_vectors
-    from tagbook.methods.vse.inputs import load_word_vectors
-
-    source = meta.get("label_vectors", "glove")
-    vectors = load_word_vectors(source)
-    lookup = lambda label: vectors.phrase_vector(label.replace(".", " "), unit=True)  # noqa: E731
-    try:
-        return query_vectors(query, lookup, source=f"the {source} word vectors")
-    except QueryError as exc:
-        raise SearchError(str(exc)) from None
-
-
-def _toy_test_images(meta: dict):
-    from tagbook.world import WorldConfig, make_world
-
-    if "world" not in meta:
-        raise SearchError("this model was not trained on the toy world; search a folder instead")
-    world = make_world(WorldConfig(**meta["world"]), progress=False)
-    test = world.splits["test"]
-    return world.images[test], [f"toy:{i}" for i in test], world
-
-
 # -- output ---------------------------------------------------------------------------------
-def _describe_toy(world, name: str) -> str:
-    i = int(name.split(":", 1)[1])
-    objects = ", ".join(f"{o.category} ({o.position})" for o in world.objects[i])
-    return f"{world.scenes[i]} scene: {objects}"
-
-
 def _print_hits(hits, query, as_json: bool, world) -> None:
+    from tagbook.apps.search_model import describe_toy_image
+
     rows = [
         {"rank": r, "image": name, "score": round(score, 6),
-         **({"content": _describe_toy(world, name)} if world is not None else {})}
+         **({"content": describe_toy_image(world, name)} if world is not None else {})}
         for r, (_, name, score) in enumerate(hits, start=1)
     ]
     if as_json:
