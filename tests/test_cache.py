@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tagbook.cache import cache_path, content_key, load_arrays, save_arrays
+from tagbook.cache import atomic_write, cache_path, content_hash, content_key, file_sha256, load_arrays, save_arrays
 
 
 @pytest.fixture()
@@ -80,3 +80,37 @@ def test_cache_path_follows_environment(tmp_path, monkeypatch):
     assert key == content_key({"seed": 2, "n": 1})
     assert key != content_key({"seed": 3, "n": 1})
     assert cache_path("world", key) == tmp_path / "world" / f"{key}.npz"
+
+
+def test_content_keys_are_pinned():
+    # entries already on disk are found by these keys: the recipe may never change
+    assert content_key({"n": 1, "seed": 2}) == "a91acef5296bf56b9b7d"
+    assert content_key({"b": [1.5, None], "a": "狗"}, length=32) == "7ba1493f178982a6de13ed2565caa8cf"
+
+
+def test_content_hash_is_sha256_of_the_parts_in_order(tmp_path):
+    abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # FIPS 180-2, appendix B.1
+    assert content_hash(b"abc") == abc
+    assert content_hash([b"a", memoryview(b"b"), bytearray(b"c")]) == abc
+    assert content_hash(b"abc", 8) == abc[:8]
+    with pytest.raises(ValueError, match="length must be"):
+        content_hash(b"abc", 0)
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(bytes(range(256)) * 5000)  # more than one read block
+    assert file_sha256(blob) == content_hash(blob.read_bytes())
+    assert file_sha256(blob) == "7d471e4af16db5a30ce10aebbc29f5178b2edbad6c7dc2e8ff8ee6e4848a726f"
+    assert file_sha256(blob, length=16) == "7d471e4af16db5a3"
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
+    path = atomic_write(tmp_path / "sub" / "f.bin", lambda f: f.write(b"old"))
+    assert path.read_bytes() == b"old"
+
+    def fails(f):
+        f.write(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write(path, fails)
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in path.parent.iterdir()] == ["f.bin"]  # no temporary file left

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
+import json
 import lzma
 import sqlite3
 from pathlib import Path
@@ -130,6 +132,11 @@ def test_jmdict_loader_on_a_tiny_database(tmp_path, private_cache):
     compressed.parent.mkdir()
     compressed.write_bytes(lzma.compress(database.read_bytes()))
     assert load_jmdict(compressed.parent).pairs() == jmdict.pairs()
+    cached = sorted((private_cache / "lexicons").iterdir())  # one index per database file, nothing else
+    assert len(cached) == 2 and all(p.name.startswith("jmdict-en-ja-v") and p.name.endswith(".json.gz") for p in cached)
+    for path in cached:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            assert json.load(handle)["dog"] == ["犬", "狗", "ワンワン"]
     with pytest.raises(FileNotFoundError, match="no JMdict database"):
         load_jmdict(tmp_path / "missing.db")
 

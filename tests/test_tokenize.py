@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tagbook.text.tokenize import analyze_japanese, lookup_forms, pos_tags, tokenize
+from tagbook.text.tokenize import analyze_japanese, chinese_word_frequencies, lookup_forms, pos_tags, tokenize
 
 
 def test_english_lower_cases_and_drops_punctuation():
@@ -24,6 +24,12 @@ def test_chinese_segmentation_and_pos_tags():
     assert tokenize("一只黑色的狗在草地上奔跑。", "zh") == ["一只", "黑色", "的", "狗", "在", "草地", "上", "奔跑"]
     tags = dict(pos_tags("一只黑色的狗在草地上奔跑。"))
     assert tags["狗"] == "n" and tags["奔跑"] == "v" and tags["上"] == "f" and tags["。"] == "x"
+
+
+def test_chinese_word_frequencies_come_from_jieba_dictionary():
+    frequency = chinese_word_frequencies()
+    assert frequency["的"] > frequency["狗"] > frequency["犬"] > 0  # 的 is the most frequent word
+    assert frequency.get("狗狗狗狗", 0) == 0
 
 
 def test_japanese_surface_forms_lemmas_and_pos():

@@ -15,16 +15,9 @@ import numpy as np
 import pytest
 
 from tagbook.text.safe_pickle import restricted_load, restricted_loads
-from tagbook.text.vectors import (
-    WordVectors,
-    Word2VecConfig,
-    cilin,
-    load_vectors,
-    normalize,
-    read_spacy_vectors,
-    spacy_string_hash,
-    train_word2vec,
-)
+from tagbook.text.vector_sources import cilin, read_spacy_vectors, spacy_string_hash
+from tagbook.text.vectors import WordVectors, load_vectors, normalize, vector_cache_key
+from tagbook.text.word2vec import Word2VecConfig, train_word2vec
 
 
 @pytest.fixture()
@@ -82,6 +75,41 @@ def test_most_similar_ranks_by_cosine_and_skips_the_query(tiny):
     assert [w for w, _ in tiny.most_similar("cat", k=2, exclude=["dog"])] == ["tabby", "car"]
     with pytest.raises(ValueError, match="dimension 2"):
         tiny.most_similar(np.ones(2))
+
+
+def test_most_similar_breaks_ties_by_vocabulary_order():
+    vectors = WordVectors(["q", "d", "c", "b", "a", "far"], [[1, 0], [2, 0], [1, 0], [3, 0], [1, 0], [0, 1]])
+    assert [w for w, _ in vectors.most_similar("q", k=2)] == ["d", "c"]
+    assert [w for w, _ in vectors.most_similar("q", k=3, exclude=["c", "nowhere"])] == ["d", "b", "a"]
+    assert [w for w, _ in vectors.most_similar(np.array([1.0, 0.0]), k=2)] == ["q", "d"]
+    assert [w for w, _ in vectors.most_similar("q", k=10)] == ["d", "c", "b", "a", "far"]  # all but the query
+    assert vectors.most_similar("q", k=1, exclude=["d", "c", "b", "a", "far"]) == []
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        vectors.most_similar("q", k=0)
+
+
+def test_save_is_atomic(tiny, tmp_path, monkeypatch):
+    path = tiny.save(tmp_path / "v.npz")
+
+    def broken_savez(handle, **arrays):
+        handle.write(b"PK half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    with pytest.raises(OSError, match="disk full"):
+        tiny.subset(["cat"]).save(path)
+    monkeypatch.undo()
+    assert WordVectors.load(path).words == tiny.words  # the previous file is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["v.npz"]
+
+
+def test_vector_cache_keys_are_pinned():
+    # files already cached are found by these keys (the toy vectors' and the encoder's recipes)
+    toy = {"lang": "en", "n_sentences": 20000, "seed": 0, "gensim": "4.3.3",
+           "config": {"dim": 100, "window": 5, "min_count": 2, "negative": 5, "epochs": 10, "sample": 1e-3,
+                      "seed": 0, "workers": 1}}
+    assert vector_cache_key(toy) == "574b856b9aaa6daf"
+    assert vector_cache_key(["0.2.1", ["狗", "dog", "犬"]]) == "0e6565c18cb38e85"
 
 
 def test_subset_save_load_and_aliases(tiny, tmp_path):

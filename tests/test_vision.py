@@ -158,6 +158,15 @@ def test_paths_pil_images_and_arrays_give_the_same_features(lite0, tmp_path):
     assert a.image_keys == b.image_keys == (image_key(im), image_key(np.stack([grey] * 3, axis=2)))
 
 
+def test_cache_key_parts_are_pinned(lite0):
+    # cached features are found by these keys: the image recipe (shape, then C-order pixels) and
+    # the weights digest (first 16 hex digits of the weights file's SHA-256) may never change
+    image = (np.arange(5 * 7 * 3) % 251).astype(np.uint8).reshape(5, 7, 3)
+    assert image_key(image) == "379aadc1cc18a0cfb8f7347ae857cc6d"
+    assert image_key(image[:, ::2]) == "3c0c6481fd3fcaa2705a708d1794fef6"  # a strided view: its pixels
+    assert lite0.weights_digest == "579344248a93e230"
+
+
 def test_bad_inputs_get_clear_errors(lite0, tmp_path):
     with pytest.raises(ValueError, match="unknown backbone 'vgg16'.*efficientnet-lite0"):
         load_backbone("vgg16")

@@ -11,6 +11,11 @@ place with ``os.replace`` (atomic on POSIX and Windows), data first and checksum
 interrupted at any point therefore leaves either the previous complete entry, or an entry whose
 checksum is missing or does not match: :func:`load_arrays` treats both as absent (and removes
 them), so a half-written file is never trusted and the caller simply regenerates it.
+
+Content hashing lives here too, once: :func:`content_hash` is the SHA-256 primitive every cache
+key and checksum of the library is made with. Each caller keeps its own byte recipe (what it feeds
+the hash), because a key that changed would orphan the entries already on disk:
+:func:`content_key` hashes canonical JSON, :func:`file_sha256` a file's bytes.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -30,12 +35,32 @@ from tagbook.paths import cache_dir
 META_KEY = "__meta__"
 CHECKSUM_SUFFIX = ".sha256"
 _CHUNK = 1 << 20
+_HEX_DIGITS = 64
+
+
+def content_hash(data: bytes | Iterable[bytes], length: int | None = None) -> str:
+    """Hex SHA-256 (FIPS 180-4) of ``data``: one bytes-like object, or an iterable of them hashed
+    in order as if concatenated (so a file can be hashed block by block).
+
+    ``length`` keeps the first ``length`` hex digits (1 to 64); ``None`` keeps all 64.
+    """
+    if length is not None and (not isinstance(length, int) or not 1 <= length <= _HEX_DIGITS):
+        raise ValueError(f"length must be an int in [1, {_HEX_DIGITS}] or None, got {length!r}")
+    digest = hashlib.sha256()
+    for part in (data,) if isinstance(data, (bytes, bytearray, memoryview)) else data:
+        digest.update(part)
+    return digest.hexdigest()[:length]
 
 
 def content_key(obj: Any, length: int = 20) -> str:
-    """A stable hex key for a JSON-serialisable description (e.g. a config and a version)."""
+    """A stable hex key for a JSON-serialisable description (e.g. a config and a version).
+
+    The recipe is fixed (keys of existing cache entries depend on it): :func:`content_hash` of
+    the ASCII bytes of ``json.dumps(obj, sort_keys=True, ensure_ascii=True, separators=(",", ":"),
+    default=str)``.
+    """
     text = json.dumps(obj, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()[:length]
+    return content_hash(text.encode("ascii"), length)
 
 
 def cache_path(namespace: str, key: str, suffix: str = ".npz") -> Path:
@@ -45,12 +70,10 @@ def cache_path(namespace: str, key: str, suffix: str = ".npz") -> Path:
     return cache_dir() / namespace / f"{key}{suffix}"
 
 
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
+def file_sha256(path: str | Path, length: int | None = None) -> str:
+    """:func:`content_hash` of a file's bytes, read in blocks (the first ``length`` hex digits)."""
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return content_hash(iter(lambda: f.read(_CHUNK), b""), length)
 
 
 def _checksum_path(path: Path) -> Path:

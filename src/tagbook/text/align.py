@@ -12,6 +12,9 @@ dictionary are then translated by retrieving the target word nearest to ``W x``.
 - :func:`retrieve` with ``method="nn"`` (cosine nearest neighbour) or ``method="csls"``
   (Conneau et al. 2018, cross-domain similarity local scaling).
 
+The word-translation experiment built on these (held-out split, tables of P@k per alignment and
+retrieval) is :mod:`tagbook.experiments.alignment`; this module imports no metrics.
+
 Everything works on plain ``float32`` NumPy arrays whose rows are word vectors; the similarity
 searches run in row batches with torch so that a 50k x 50k search never holds the full matrix.
 Source and target dimensions may differ: Procrustes then returns a map with orthonormal rows or
@@ -43,10 +46,7 @@ __all__ = [
     "RetrievalMethod",
     "BilingualDictionary",
     "procrustes",
-    "TranslationSetup",
-    "translation_split",
     "fit_alignment",
-    "word_translation_table",
 ]
 
 
@@ -398,6 +398,15 @@ def make_alignment(name: str, rcsls: RCSLSConfig | None = None):
     raise ValueError(f"alignment must be one of 'lstsq', 'procrustes', 'rcsls'; got {name!r}")
 
 
+def fit_alignment(name: str, X_src: np.ndarray, Y_tgt: np.ndarray, source_space: np.ndarray,
+                  target_space: np.ndarray, rcsls: RCSLSConfig | None = None):
+    """Fit the alignment ``name`` on seed pairs; RCSLS also gets the full (capped) vocabularies."""
+    model = make_alignment(name, rcsls)
+    if name == "rcsls":
+        return model.fit(X_src, Y_tgt, source_space=source_space, target_space=target_space)
+    return model.fit(X_src, Y_tgt)
+
+
 # --------------------------------------------------------------------------- seed dictionaries
 
 
@@ -481,129 +490,3 @@ class BilingualDictionary:
                 gold.setdefault(s_index[s], set()).add(t_index[t])
         queries = np.asarray(list(gold), dtype=np.int64)
         return queries, [gold[q] for q in queries.tolist()]
-
-
-# --------------------------------------------------------------------------- word-translation experiment
-
-
-@dataclass
-class TranslationSetup:
-    """One word-translation experiment: vocabularies, split, alignments and retrievals.
-
-    max_vocab: keep the first (most frequent) words of each space, e.g. 50k.
-    n_test: source words held out for testing (an int, or a share of the dictionary's in-vocabulary
-        source words as a float in (0, 1)); no test source word is used for fitting.
-    max_train: cap on the seed pairs used for fitting (those of the most frequent source words).
-    train_translations: fit on each training word's first ``k`` translations only (None: all);
-        testing always accepts every translation.
-    """
-
-    max_vocab: int = 50_000
-    n_test: int | float = 1500
-    max_train: int | None = 10_000
-    train_translations: int | None = None
-    seed: int = 0
-    alignments: tuple[str, ...] = ("lstsq", "procrustes", "rcsls")
-    retrievals: tuple[str, ...] = ("nn", "csls")
-    csls_k: int = 10
-    rcsls: RCSLSConfig = None  # type: ignore[assignment]
-
-    def __post_init__(self) -> None:
-        if self.rcsls is None:
-            self.rcsls = RCSLSConfig(show_progress=False)
-        if self.max_vocab < 2 or self.n_test <= 0:
-            raise ValueError(f"TranslationSetup needs max_vocab >= 2 and n_test > 0, got {self.max_vocab}, {self.n_test}")
-        for name in self.alignments:
-            make_alignment(name)
-        for name in self.retrievals:
-            if name not in ("nn", "csls"):
-                raise ValueError(f"TranslationSetup.retrievals: 'nn' or 'csls', got {name!r}")
-
-
-def translation_split(
-    dictionary: BilingualDictionary, source_words: list[str], target_words: list[str], setup: TranslationSetup
-) -> tuple[BilingualDictionary, BilingualDictionary]:
-    """``(train, test)`` dictionaries of a word-translation experiment, split by source word.
-
-    The dictionary is restricted to source words in ``source_words`` and split: ``setup.n_test``
-    test words with all their pairs, the rest for fitting. Training pairs need both words in the
-    vocabularies; each word keeps its first ``setup.train_translations`` translations (dictionary
-    order, best first), words are ordered by their rank in ``source_words`` (most frequent first)
-    and the first ``setup.max_train`` pairs are kept.
-    """
-    src_vocab = set(source_words)
-    in_vocab = BilingualDictionary(tuple(p for p in dictionary.pairs if p[0] in src_vocab))
-    train, test = in_vocab.split(setup.n_test, seed=setup.seed)
-    train = train.restrict(source_words, target_words)
-    if setup.train_translations is not None:
-        kept: dict[str, int] = {}
-        first = []
-        for src, tgt in train.pairs:
-            if kept.get(src, 0) < setup.train_translations:
-                kept[src] = kept.get(src, 0) + 1
-                first.append((src, tgt))
-        train = BilingualDictionary(tuple(first))
-    rank = {w: i for i, w in enumerate(source_words)}
-    train = BilingualDictionary(tuple(sorted(train.pairs, key=lambda p: rank[p[0]])))
-    if setup.max_train is not None:
-        train = BilingualDictionary(train.pairs[: setup.max_train])
-    return train, test
-
-
-def fit_alignment(name: str, X_src: np.ndarray, Y_tgt: np.ndarray, source_space: np.ndarray,
-                  target_space: np.ndarray, rcsls: RCSLSConfig | None = None):
-    """Fit the alignment ``name`` on seed pairs; RCSLS also gets the full (capped) vocabularies."""
-    model = make_alignment(name, rcsls)
-    if name == "rcsls":
-        return model.fit(X_src, Y_tgt, source_space=source_space, target_space=target_space)
-    return model.fit(X_src, Y_tgt)
-
-
-def word_translation_table(
-    source_words: list[str],
-    source_matrix: np.ndarray,
-    target_words: list[str],
-    target_matrix: np.ndarray,
-    dictionary: BilingualDictionary,
-    setup: TranslationSetup | None = None,
-    progress: bool = True,
-):
-    """Fit each alignment on training pairs and report held-out P@1/P@5 per retrieval method.
-
-    The split is :func:`translation_split` on the vocabularies capped at ``setup.max_vocab``.
-    Test queries are the test words with a translation in the target vocabulary (any of their
-    translations counts as correct); the alignment ratio divides by all test words (see
-    :func:`tagbook.metrics.translation.alignment_ratio`). Returns a DataFrame with one row per
-    (alignment, retrieval) and the counts in ``DataFrame.attrs``.
-    """
-    import pandas as pd
-
-    from tagbook.metrics.translation import evaluate_word_translation
-
-    setup = setup or TranslationSetup()
-    n_s, n_t = min(setup.max_vocab, len(source_words)), min(setup.max_vocab, len(target_words))
-    src_words, tgt_words = list(source_words[:n_s]), list(target_words[:n_t])
-    S = normalize_rows(np.asarray(source_matrix[:n_s]))
-    T = normalize_rows(np.asarray(target_matrix[:n_t]))
-    train, test = translation_split(dictionary, src_words, tgt_words, setup)
-    src_rows, tgt_rows = train.training_rows(src_words, tgt_words)
-    queries, gold = test.test_queries(src_words, tgt_words)
-    if len(queries) == 0:
-        raise ValueError("no test word has a translation in the target vocabulary")
-    rows = []
-    for name in tqdm(setup.alignments, desc="alignments", disable=not progress, leave=False):
-        model = fit_alignment(name, S[src_rows], T[tgt_rows], S, T, setup.rcsls)
-        mapped, targets = normalize_rows(model.transform(S)), T
-        if np.linalg.matrix_rank(model.W_) < T.shape[1]:  # same cosines, fewer dimensions
-            mapped, targets = compress_to_map_range(model.W_, S, T)
-        for row in evaluate_word_translation(
-            mapped, targets, queries, gold, methods=setup.retrievals, csls_k=setup.csls_k,
-            n_dictionary_sources=len(test.sources), normalize=False,
-        ):
-            rows.append({"alignment": name, **row})
-    table = pd.DataFrame(rows)
-    table.attrs.update(
-        source_vocab=n_s, target_vocab=n_t, train_pairs=len(src_rows), test_words=len(test.sources),
-        test_queries=len(queries),
-    )
-    return table

@@ -35,6 +35,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from tagbook.ranking import top_k
+
 __all__ = ["BiSkipConfig", "BiSkip", "monotonic_alignment"]
 
 SentencePair = tuple[Sequence[str], Sequence[str]]
@@ -290,7 +292,13 @@ class BiSkip:
         return self.matrix_[self.index_[word]]
 
     def most_similar(self, word: str, lang: str | None = None, topn: int = 10) -> list[tuple[str, float]]:
-        """Nearest words (prefixed) to a prefixed word by cosine, optionally only in ``lang``."""
+        """Nearest words (prefixed) to a prefixed word by cosine, optionally only in ``lang``.
+
+        At most ``topn`` pairs ``(word, cosine)``, best first, ties by vocabulary order
+        (:func:`tagbook.ranking.top_k`); ``word`` itself is never returned.
+        """
+        if not isinstance(topn, (int, np.integer)) or topn < 1:
+            raise ValueError(f"topn must be a positive int, got {topn!r}")
         query = self.vector(word)
         sims = self.matrix_ @ query
         sims[self.index_[word]] = -np.inf
@@ -298,5 +306,5 @@ class BiSkip:
             if lang not in (self.src_lang, self.tgt_lang):
                 raise ValueError(f"lang must be {self.src_lang!r} or {self.tgt_lang!r}, got {lang!r}")
             sims[self.lang_of_ != (0 if lang == self.src_lang else 1)] = -np.inf
-        best = np.argsort(-sims, kind="stable")[:topn]
+        best = top_k(sims, min(int(topn), len(sims)))[0]
         return [(self.words_[i], float(sims[i])) for i in best if np.isfinite(sims[i])]

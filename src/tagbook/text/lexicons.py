@@ -36,7 +36,6 @@ from __future__ import annotations
 import gzip
 import json
 import lzma
-import os
 import re
 import shutil
 import sqlite3
@@ -44,6 +43,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from tagbook.cache import atomic_write
 from tagbook.paths import cache_dir, package_dir
 
 __all__ = [
@@ -192,17 +192,13 @@ def _cached_index(name: str, stamp: str, build) -> dict[str, list[str]]:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             return json.load(handle)
     index = build()
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    os.close(handle)
-    try:
-        with gzip.open(tmp, "wt", encoding="utf-8") as out:
-            json.dump(index, out, ensure_ascii=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write(path, lambda handle: _write_gzip_json(index, handle))
     return index
+
+
+def _write_gzip_json(obj, binary_file) -> None:
+    with gzip.open(binary_file, "wt", encoding="utf-8") as out:  # closes the gzip stream only
+        json.dump(obj, out, ensure_ascii=False)
 
 
 def _file_stamp(path: Path) -> str:
@@ -223,9 +219,9 @@ _CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 
 
 def _cedict_rows(path: Path):
-    from tagbook.text.tokenize import _jieba
+    from tagbook.text.tokenize import chinese_word_frequencies
 
-    frequency = _jieba().dt.FREQ
+    frequency = chinese_word_frequencies()
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         for number, line in enumerate(handle):
             if line.startswith("#"):

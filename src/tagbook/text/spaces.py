@@ -117,7 +117,7 @@ class EncoderSpace:
         missing = [t for t in dict.fromkeys(texts) if t not in store and t.strip()]
         if missing:
             from tagbook.cache import save_arrays
-            from tagbook.text.vectors import UniversalSentenceEncoder
+            from tagbook.text.sentence_encoder import UniversalSentenceEncoder
 
             encoder = UniversalSentenceEncoder(cache=False)
             vectors = encoder.encode(missing, progress=self.progress)

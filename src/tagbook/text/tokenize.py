@@ -20,12 +20,14 @@ import functools
 import html
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 __all__ = [
     "LANGUAGES",
     "tokenize",
     "pos_tags",
+    "chinese_word_frequencies",
     "JapaneseToken",
     "analyze_japanese",
     "lookup_forms",
@@ -78,6 +80,14 @@ def _jieba():
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba
+
+
+def chinese_word_frequencies() -> Mapping[str, int]:
+    """jieba's dictionary frequency of each Chinese word (the counts its segmentation uses).
+
+    A word that is not in the dictionary has no entry, or 0 (jieba also stores word prefixes).
+    """
+    return _jieba().dt.FREQ
 
 
 def pos_tags(text: str, lang: str = "zh") -> list[tuple[str, str]]:

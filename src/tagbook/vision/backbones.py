@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 import math
 import os
 from dataclasses import asdict, dataclass
@@ -34,6 +33,9 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 from torch import nn
+
+from tagbook.cache import file_sha256
+
 
 def available_cores() -> int:
     try:
@@ -195,11 +197,8 @@ class Backbone(nn.Module):
 
 
 def _file_digest(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
+    """The weights file's SHA-256, first 16 hex digits (part of the feature cache keys: fixed)."""
+    return file_sha256(path, length=16)
 
 
 def _lite_weights_path(name: str) -> Path:

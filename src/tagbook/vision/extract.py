@@ -10,7 +10,6 @@ match its key, is recomputed and rewritten, never trusted.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -20,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from tagbook.cache import cache_path, content_key, load_arrays, save_arrays
+from tagbook.cache import cache_path, content_hash, content_key, load_arrays, save_arrays
 from tagbook.vision.backbones import Backbone, set_torch_threads
 
 KINDS = ("pooled", "conv", "probs")
@@ -101,10 +100,12 @@ def as_image_list(images) -> list[np.ndarray]:
 
 
 def image_key(image: np.ndarray) -> str:
-    """SHA-256 (first 32 hex digits) of a uint8 RGB image's shape and pixels."""
-    digest = hashlib.sha256(repr(image.shape).encode("ascii"))
-    digest.update(np.ascontiguousarray(image).tobytes())
-    return digest.hexdigest()[:32]
+    """SHA-256 (first 32 hex digits) of a uint8 RGB image's shape and pixels.
+
+    The recipe is fixed (cached features are keyed by it): the ASCII bytes of ``repr(image.shape)``
+    followed by the C-order pixel bytes, through :func:`tagbook.cache.content_hash`.
+    """
+    return content_hash((repr(image.shape).encode("ascii"), np.ascontiguousarray(image).tobytes()), 32)
 
 
 # ---------------------------------------------------------------- the forward pass

@@ -7,6 +7,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from tagbook.ranking import top_k
 from tagbook.vision.backbones import Backbone
 from tagbook.vision.extract import extract_features
 from tagbook.vision.imagenet import IMAGENET
@@ -32,7 +33,7 @@ def top_imagenet_labels(
     names = [getattr(p, "name", f"image {i}") for i, p in enumerate(photos)]
     images = [getattr(p, "image", p) for p in photos]
     probs = extract_features(backbone, images, kinds=("probs",), cache=cache, progress=progress).probs
-    order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+    order = top_k(probs, k)  # best first, ties by the lower class index
     rows = []
     for name, p, top in zip(names, probs, order):
         for rank, c in enumerate(top, start=1):
