@@ -61,6 +61,7 @@ import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
+from tagbook.experiments.alignment import TranslationSetup, translation_split, word_translation_table
 from tagbook.metrics.translation import k_occurrence
 from tagbook.paths import shared_data_dir
 from tagbook.photos import load_labels, load_sample_photos, photo_grid
@@ -69,12 +70,9 @@ from tagbook.seeding import seed_everything
 from tagbook.text.align import (
     BilingualDictionary,
     RCSLSConfig,
-    TranslationSetup,
     fit_alignment,
     normalize_rows,
     retrieve,
-    translation_split,
-    word_translation_table,
 )
 from tagbook.text.biskip import BiSkip, BiSkipConfig
 from tagbook.text.lexicons import load_cedict, load_jmdict, load_muse_dictionary, toy_lexicon
@@ -425,7 +423,7 @@ if have_tatoeba:
     bi_queries, bi_gold = bi_dict.test_queries(bi_en_words, bi_zh_words)
     from tagbook.metrics.translation import evaluate_word_translation
 
-    bi_table = pd.DataFrame(evaluate_word_translation(bi_en, bi_zh, bi_queries, bi_gold)).set_index("retrieval").round(1)
+    bi_table = pd.DataFrame(evaluate_word_translation(bi_en, bi_zh, bi_queries, bi_gold, retrieve=retrieve)).set_index("retrieval").round(1)
     chance = 100.0 * np.mean([len(g) for g in bi_gold]) / len(bi_zh_words)
     md(f"{len(corpus)} sentence pairs; vocabulary {len(bi_en_words)} English and {len(bi_zh_words)} Chinese words "
        f"(at least {biskip.config.min_count} occurrences); {params.biskip_epochs} epochs in {biskip_seconds:.0f} s "

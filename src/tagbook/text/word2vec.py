@@ -12,7 +12,7 @@ import importlib.metadata
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
-from tagbook.text.vectors import WordVectors, vector_cache_file, vector_cache_key
+from tagbook.text.word_vectors import WordVectors, vector_cache_file, vector_cache_key
 
 __all__ = ["Word2VecConfig", "train_word2vec", "load_toy"]
 
