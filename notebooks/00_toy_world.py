@@ -22,9 +22,16 @@
 # image, captions in several languages, a long tail of tags, labels unseen in training, and
 # words whose translation depends on their sense.
 #
-# This page walks through it. Everything it shows comes from `tagbook.world`; the page only
-# calls it. Rerun it with other parameters, for example
-# `tagbook run 00 -p n_images 2000 -p seed 7 -p image_size 128`.
+# This page walks through it, and measures on the world it generated what the world is built to
+# have: the claims below are about the world's construction, not about a paper, and each is
+# checked on this run's data. Everything it shows comes from `tagbook.world`; the measurements
+# are in `tagbook.experiments.toy_world`.
+
+# %% [markdown] tags=["results-at-a-glance"]
+# *Results at a glance: filled in when the book is built.*
+
+# %% [markdown] tags=["run-this-chapter"] command=["n_images", "image_size", "seed"] tier="toy"
+# *Run this chapter: filled in when the book is built.*
 
 # %% tags=["parameters"]
 n_images = 400  # [16, 20000] number of images to generate
@@ -41,23 +48,33 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from tagbook.report import use_theme
-from tagbook.world import WorldConfig, make_world
-from tagbook.world import summary
+from tagbook.experiments import toy_world as tw
+from tagbook.report import ClaimsLedger, show_table, use_theme
+from tagbook.world import WorldConfig, make_world, summary
 from tagbook.world.concepts import CATEGORIES, SCENES
 from tagbook.world.lexicon import translate_word
-from tagbook.world.ugc import UGC_VOCABULARY_SIZE, ZIPF_EXPONENT
+from tagbook.world.ugc import NOISE_TAGS_PER_IMAGE, UGC_VOCABULARY_SIZE, ZIPF_EXPONENT
+
+
+def md(text: str) -> None:
+    display(Markdown(text))
+
 
 use_theme()
+ledger = ClaimsLedger("00", parameters=params)
+
+# %% tags=["show-input"]
 world = make_world(WorldConfig(n_images=params.n_images, seed=params.seed, image_size=params.image_size), progress=False)
+
+# %% tags=["remove-input"]
 n_objects = sum(len(o) for o in world.objects)
-display(Markdown(
+md(
     f"The world has **{len(world)} images** of {world.config.image_size} × {world.config.image_size} pixels "
     f"with **{n_objects} objects** from {len(CATEGORIES)} categories over {len(SCENES)} scene types, "
     f"and a vocabulary of **{len(world.vocabulary)} labels** "
     f"({len(world.labels_of_kind('object'))} objects, {len(world.labels_of_kind('scene'))} scenes, "
     f"{len(world.labels_of_kind('attribute'))} attributes)."
-))
+)
 
 # %% [markdown]
 # ## Pictures and masks
@@ -67,18 +84,30 @@ display(Markdown(
 # rotation and a few shape parameters (leg length, ear size, number of windows) drawn at random,
 # and a texture (stripes for a zebra, patches for a cow, bricks for a house). Objects are drawn
 # back to front, so nearer objects hide farther ones; the instance mask keeps only the pixels
-# that remain visible. Top row: images; bottom row: each object's mask in its own colour.
+# that remain visible. Top row: images; bottom row: each object's mask in its own colour, titled
+# with the objects.
 
 # %%
-fig = summary.plot_samples(world, range(8))
+fig = tw.plot_samples(world, range(min(6, len(world))))
 plt.show()
 
 # %% [markdown]
 # One crop per category (the largest instance of each that this world drew):
 
 # %%
-fig = summary.plot_category_gallery(world)
+fig = tw.plot_category_gallery(world)
 plt.show()
+
+# %% [markdown]
+# How many objects an image shows is drawn first, from a fixed distribution; an object that
+# nearer ones hide too much is then left out (and the picture redrawn without it), so the images
+# keep fewer objects than were drawn:
+
+# %%
+show_table(tw.object_count_table(world), percent_columns=["drawn (configured %)", "images %"])
+
+# %%
+_ = tw.record_object_count_claim(ledger, world)
 
 # %% [markdown]
 # ## Captions in four languages
@@ -90,11 +119,21 @@ plt.show()
 # Chinese, counters, particles and the animate いる / inanimate ある in Japanese. The five
 # captions of an image use different sentence frames and spell out different details.
 
+# %% tags=["remove-input"]
+for i in range(min(3, len(world))):
+    md(f"**Image {i}** ({world.scenes[i]}): " + ", ".join(
+        f"{o.colour} {o.category} ({o.size}, {o.position})" for o in world.objects[i]))
+    show_table(pd.DataFrame({lang: world.captions[lang][i] for lang in ("en", "de", "zh", "ja")},
+                            index=pd.RangeIndex(1, len(world.captions["en"][i]) + 1, name="caption")))
+
+# %% [markdown]
+# Every image has its captions in every language, and each language is written in its own script
+# (English in ASCII; German in Latin letters; Chinese in Han characters without kana; Japanese with
+# kana):
+
 # %%
-for i in range(3):
-    display(Markdown(f"**Image {i}** ({world.scenes[i]}): " + ", ".join(
-        f"{o.colour} {o.category} ({o.size}, {o.position})" for o in world.objects[i])))
-    display(pd.DataFrame({lang: world.captions[lang][i] for lang in ("en", "de", "zh", "ja")}))
+coverage = tw.caption_coverage(world)
+show_table(coverage)
 
 # %% [markdown]
 # Because positions, counts and relations are read off the masks, the captions can be checked
@@ -103,56 +142,85 @@ for i in range(3):
 
 # %%
 agreement = summary.caption_mask_agreement(world)
-agreement
+show_table(agreement, percent_columns=["agree %"])
+
+# %%
+_ = tw.record_caption_claims(ledger, coverage, agreement)
 
 # %% [markdown]
 # ## Labels per image
 
 # %%
 per_image = summary.labels_per_image(world)
-display(per_image.describe().loc[["mean", "min", "max"]].round(2))
-fig, axes = plt.subplots(1, 3, figsize=(11, 3))
-for ax, column in zip(axes, ["objects", "attribute labels", "tags"]):
-    counts = per_image[column].value_counts().sort_index()
-    ax.bar(counts.index, counts.values)
-    ax.set_xlabel(column + " per image")
-    ax.set_ylabel("images")
-plt.tight_layout()
+show_table(per_image.agg(["mean", "min", "max"]).T.rename_axis("per image"), digits={"mean": 2})
+fig = tw.plot_labels_per_image(per_image)
 plt.show()
 
-# %%
+# %% tags=["remove-input"]
 objects = summary.object_frequencies(world)
-display(Markdown(
+absent = int((objects.images == 0).sum())
+md(
     f"Most frequent categories: {', '.join(objects.key[:5])}; least frequent: {', '.join(objects.key[-5:])}. "
-    f"{int((objects.images == 0).sum())} categories do not occur in this world."
-))
-objects.head(12)
+    + (f"{absent} categories do not occur in this world." if absent else "Every category occurs in this world.")
+)
 
 # %%
-summary.scene_frequencies(world)
+show_table(objects.head(12), index=False)
+
+# %%
+show_table(summary.scene_frequencies(world), index=False)
 
 # %% [markdown]
 # ## User tags: noise and a long tail
 #
 # The user-tag channel imitates photo-sharing tags: most object names (in English), sometimes
 # the scene, a colour or a broader word, sometimes a misspelling or a name in another language,
-# and tags unrelated to the picture drawn from a vocabulary of synthetic place names, camera
-# models and proper nouns whose frequencies follow Zipf's law.
+# and tags unrelated to the picture drawn from a vocabulary of generic words, synthetic place
+# names, camera models and proper nouns whose frequencies follow Zipf's law.
+
+# %% tags=["remove-input"]
+show_table(pd.DataFrame({"image": range(min(4, len(world))),
+                         "tags": [", ".join(t) for t in world.tags[:4]]}), index=False)
+
+# %% [markdown]
+# **Fitting the long tail.** An image draws $N \sim \mathrm{Poisson}(\lambda)$ irrelevant tags,
+# each of rank $r$ in a vocabulary of $V$ tags with probability $p_r = r^{-s} / H_V(s)$,
+# $H_V(s) = \sum_{q=1}^{V} q^{-s}$. Splitting a Poisson count by rank leaves independent
+# counts $\mathrm{Poisson}(\lambda p_r)$; a tag drawn twice is kept once, so an image carries
+# the tag of rank $r$ with probability $q_r = 1 - e^{-\lambda p_r}$, and the number $k_r$ of the
+# $n$ images that carry it is $\mathrm{Binomial}(n, q_r)$. The exponent $s$ and the rate
+# $\lambda$ are fitted jointly by maximising
+#
+# $$\ell(s, \lambda) = \sum_r \big[k_r \log q_r - (n - k_r)\,\lambda p_r\big]$$
+#
+# over the ranks, and their 95% intervals are $\pm 1.96$ standard errors from the inverse of the
+# observed information. A long-tail tag that a picture channel can produce as well is left out:
+# its count mixes two sources.
 
 # %%
-freq = summary.tag_rank_frequency(world)
-slope = summary.zipf_slope(freq)
-display(Markdown(
-    f"This world uses **{len(freq)} distinct tags** out of a long-tail vocabulary of {UGC_VOCABULARY_SIZE:,} "
-    f"(Zipf exponent {ZIPF_EXPONENT}). The log-log slope over the 200 most frequent tags is **{slope:.2f}**."
-))
-fig, ax = plt.subplots(figsize=(5, 3.5))
-ax.loglog(freq["rank"], freq["count"], marker=".", linestyle="none", markersize=3)
-ax.set_xlabel("tag rank")
-ax.set_ylabel("images with the tag")
-ax.set_title("UGC tags: rank against frequency")
+tail_counts = tw.long_tail_counts(world.tags)
+zipf = tw.fit_long_tail(tail_counts)
+show_table(zipf.table(), digits={"configured": 2})
+
+# %% tags=["remove-input"]
+low, high = zipf.exponent_interval
+md(
+    f"This world uses **{len(summary.tag_rank_frequency(world))} distinct tags**; "
+    f"{zipf.n_distinct} of them come from the long-tail vocabulary of {UGC_VOCABULARY_SIZE:,} "
+    f"({zipf.n_occurrences} occurrences), configured with Zipf exponent {ZIPF_EXPONENT} and "
+    f"{NOISE_TAGS_PER_IMAGE} irrelevant tags per image. The fit gives **s = {zipf.exponent:.3f}** "
+    f"(95% interval {low:.3f} to {high:.3f}) and **λ = {zipf.tags_per_image:.2f}**"
+    + (f"; left out as a word of the picture channels too: {', '.join(zipf.excluded_tags)}." if zipf.excluded_tags else ".")
+    + " Left: every tag of the world by its rank among them, the object names at the head; right: the long-tail "
+    "tags by their rank in the vocabulary, averaged over bins of doubling width (bins no image reached are not drawn)."
+)
+
+# %%
+fig = tw.plot_tag_frequencies(world, tail_counts, zipf)
 plt.show()
-display(pd.DataFrame({"image": range(4), "tags": [", ".join(t) for t in world.tags[:4]]}))
+
+# %%
+_ = tw.record_long_tail_claims(ledger, zipf)
 
 # %% [markdown]
 # ## The concept tree
@@ -162,8 +230,8 @@ display(pd.DataFrame({"image": range(4), "tags": [", ".join(t) for t in world.ta
 # parent against WordNet's own hypernyms, and every typed-in synset id against its offset).
 
 # %%
-display(pd.DataFrame([summary.tree_size()]))
-summary.hierarchy_table()
+show_table(pd.DataFrame([summary.tree_size()]), index=False, digits={"mean depth": 2})
+show_table(summary.hierarchy_table(), index=False)
 
 # %% [markdown]
 # ## Ambiguity on purpose
@@ -173,12 +241,13 @@ summary.hierarchy_table()
 # is wrong for the second sense:
 
 # %%
-poly = summary.polysemy_table()
-display(poly)
-display(Markdown(
+show_table(summary.polysemy_table(), index=False)
+
+# %% tags=["remove-input"]
+md(
     "Word by word: " + "; ".join(f"*{w}* → {translate_word(w, 'zh')}" for w in ("bank", "mouse", "shutter", "bat"))
     + ", whatever the picture shows."
-))
+)
 
 # %% [markdown]
 # And some labels lie close to each other on purpose, in their target names (窗户 / 百叶窗,
@@ -186,7 +255,7 @@ display(Markdown(
 # the right one:
 
 # %%
-summary.near_synonym_table()
+show_table(summary.near_synonym_table(), index=False)
 
 # %% [markdown]
 # ## Text corpora
@@ -196,24 +265,54 @@ summary.near_synonym_table()
 # parallel corpora say the same content in two languages; they share one English side.
 
 # %%
-display(summary.corpus_samples(6, seed=params.seed))
-summary.corpus_statistics(5000, seed=params.seed)
+show_table(summary.corpus_samples(6, seed=params.seed), index=False)
+show_table(summary.corpus_statistics(5000, seed=params.seed))
 
 # %% [markdown]
 # ## Splits
 #
 # A fixed train / validation / test split, and zero-shot splits in which some object labels
-# never occur in training: training images carry none of them, test images carry at least one.
+# never occur in training: training images (from the train and validation splits) carry none of
+# them, test images carry at least one. That an unseen label reaches no training image is checked
+# on every channel it could come through: the labels, the objects drawn, the statements of the
+# captions, and the user tags (an unseen label's name in any of the four languages; a name that
+# also names another label, such as *bank*, is left out of that check).
 
-# %%
+# %% tags=["show-input"]
 zs = world.zero_shot_split(n_unseen=10, seed=params.seed)
-unseen_cols = [world.label_index[k] for k in zs.unseen]
-pd.DataFrame({
-    "images": [len(world.splits["train"]), len(world.splits["val"]), len(world.splits["test"]), len(zs.train_idx), len(zs.test_idx)],
-    "images with an unseen label": [
-        int(world.label_matrix[world.splits[s]][:, unseen_cols].any(axis=1).sum()) for s in ("train", "val", "test")
-    ] + [int(world.label_matrix[zs.train_idx][:, unseen_cols].any(axis=1).sum()), int(world.label_matrix[zs.test_idx][:, unseen_cols].any(axis=1).sum())],
-}, index=["train", "val", "test", "zero-shot train", "zero-shot test"])
 
 # %%
-display(Markdown(f"Unseen labels of this zero-shot split: {', '.join(zs.unseen)}."))
+show_table(tw.split_table(world, zs))
+zero_shot = tw.check_zero_shot(world, zs)
+show_table(zero_shot.leaks)
+
+# %% tags=["remove-input"]
+md(f"Unseen labels of this zero-shot split: {', '.join(zs.unseen)}."
+   + (f" Names left out of the tag check: {', '.join(zero_shot.ambiguous_names)}." if zero_shot.ambiguous_names else ""))
+
+# %%
+_ = tw.record_zero_shot_claims(ledger, zero_shot)
+
+# %% [markdown]
+# ## Claims
+#
+# What the world is built to have, checked on this run's world. A claim that does not hold is
+# reported with its numbers. A 95% interval misses its configured value now and then by chance
+# alone: by design on about one seed in twenty.
+
+# %%
+ledger.write()
+show_table(ledger.table(), index=False)
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Rerun the chapter with `n_images` 4000. How much narrower does the interval of the Zipf
+#    exponent get, and does it narrow as $1/\sqrt{n}$?
+# 2. Fit the exponent by least squares on the log-log rank-frequency plot of the long-tail tags
+#    instead (ranks among the tags seen, not in the vocabulary). How does it compare with the
+#    configured exponent, and how does that change with fewer images? Why?
+# 3. Count, over all images, how often the word-by-word translation of a polysemous label is the
+#    right one for the object in the picture.
+# 4. Draw a zero-shot split with `n_unseen` 30: what share of the training images is lost, and how
+#    does it compare with the share of the categories held out? Why?

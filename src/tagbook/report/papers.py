@@ -16,6 +16,7 @@ PAPERS = {
     "mohammadshahi2019": "Mohammadshahi, Lebret, Aberer. Aligning Multilingual Word Embeddings for Cross-Modal Retrieval. 2019",
     "joulin2018": "Joulin et al. Loss in Translation: Learning Bilingual Word Mapping with a Retrieval Criterion. EMNLP 2018",
     "conneau2018": "Conneau et al. Word Translation Without Parallel Data. ICLR 2018",
+    "toy-world": "The toy world of this book (chapter 00): the properties it is built to have, measured",
 }
 PAPER_NUMBER_COLUMNS = ["paper", "table", "method", "metric", "setting", "value", "note"]
 
