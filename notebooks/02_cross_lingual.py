@@ -52,6 +52,12 @@
 # Flickr8k-CN if you have it: `tagbook run 02 -p dataset flickr8kcn -p data_dir /path/to/flickr8kcn`),
 # then on real photos with three real ImageNet models.
 
+# %% [markdown] tags=["results-at-a-glance"]
+# *Results at a glance: filled in when the book is built.*
+
+# %% [markdown] tags=["run-this-chapter"] command=["dataset", "n_images", "bilingual_space"] tier="toy"
+# *Run this chapter: filled in when the book is built.*
+
 # %% tags=["parameters"]
 dataset = "toy"  # {toy, flickr8kcn} the data of Table 2 and Fig. 2: the toy world or the Flickr8k-CN test set
 data_dir = None  # (str) the Flickr8k-CN release (li-xirong/flickr8kcn) with the Flickr8k images in Flicker8k_Dataset/
@@ -76,21 +82,13 @@ params = chapter_parameters("02", globals())
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-import seaborn as sns
 import torch
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
-from tagbook.groundtruth import PICTURE_WORDS, GroundTruthConfig, ground_truth
-from tagbook.experiments.wei2017 import (
-    METHOD_NAMES, Harvest, bootstrap_hits, content_vocabulary, imagenet_source_vocabulary,
-    prediction_shares, record_claims, run_experiment, table2, toy_source_vocabulary,
-)
+from tagbook.experiments import wei2017 as w17
+from tagbook.groundtruth import PICTURE_WORDS, GroundTruthConfig
 from tagbook.methods.zeroshot.hierse import HierSEConfig
-from tagbook.methods.zeroshot.source_models import LogisticHead, LogisticHeadConfig
-from tagbook.metrics.ranking import hits_at_k
-from tagbook.report import ClaimsLedger, markdown_table, paper_numbers, use_theme
+from tagbook.report import ClaimsLedger, paper_numbers, show_table, use_theme
 from tagbook.seeding import seed_everything
 
 use_theme()
@@ -100,6 +98,7 @@ ledger = ClaimsLedger("02", parameters=params)
 hierse = HierSEConfig(k=params.K, decay=params.hierse_decay, max_distance=params.hierse_max_distance)
 gt_config = GroundTruthConfig(stopwords=PICTURE_WORDS if params.drop_picture_words else frozenset())
 PAPER = paper_numbers("wei2017")
+MARK = w17.CORRECT_MARK
 
 
 def md(text):
@@ -108,6 +107,7 @@ def md(text):
 
 def pct(x):
     return f"{100 * x:.1f}%"
+
 
 # %% [markdown]
 # ## The data
@@ -122,49 +122,22 @@ def pct(x):
 # every image (set `drop_picture_words` to `False` to see it).
 
 # %%
-if params.dataset == "toy":
-    from tagbook.world import WorldConfig, make_world
+data = w17.load_caption_data(params.dataset, n_images=params.n_images, image_size=params.image_size,
+                             seed=params.seed, data_dir=params.data_dir, rng=rng)
+gt = w17.chapter_ground_truth(data, gt_config)  # labels in >= 2 of an image's 5 captions, per split
 
-    world = make_world(WorldConfig(n_images=params.n_images, seed=params.seed, image_size=params.image_size,
-                                   ugc_tags=False), progress=False)
-    split_images = {name: world.splits[name] for name in ("train", "val", "test")}
-    captions = {name: [world.captions["zh"][i] for i in idx] for name, idx in split_images.items()}
-    data_name = f"toy world ({params.n_images} images)"
-else:
-    from tagbook.data.flickr8kcn import load_flickr8kcn
+# %% tags=["remove-input"]
+md(f"Ground truth of the **{data.name}** test images beside the paper's (Flickr8k-CN, boson):")
+show_table(w17.ground_truth_statistics_table(gt, PAPER), digits={"labels per image: mean": 1})
 
-    flickr = load_flickr8kcn(params.data_dir, split="test", source="zhm")
-    order = rng.permutation(len(flickr))
-    n_val = len(order) // 5  # theta is chosen on a fifth of the test images, the rest report
-    split_images = {"val": np.sort(order[:n_val]), "test": np.sort(order[n_val:])}
-    captions = {name: [flickr.captions[i] for i in idx] for name, idx in split_images.items()}
-    data_name = f"Flickr8k-CN test ({len(flickr)} images)"
-
-gt = {name: ground_truth(c, gt_config) for name, c in captions.items()}
-literal = ground_truth(captions["test"], GroundTruthConfig())  # the rule exactly as the paper states it
-stats = pd.DataFrame({
-    "this build (as used)": gt["test"].statistics(),
-    "this build (paper's rule, no word left out)": literal.statistics(),
-})
-paper_stats = PAPER[PAPER["method"] == "Flickr8k-CN ground truth"].set_index("metric")["value"]
-stats["paper (Flickr8k-CN test)"] = pd.Series({
-    "images": paper_stats["test images"],
-    "distinct_labels": paper_stats["distinct labels"],
-    "labels_per_image_min": paper_stats["labels per image min"],
-    "labels_per_image_mean": paper_stats["labels per image mean"],
-    "labels_per_image_max": paper_stats["labels per image max"],
-})
-md(f"Ground truth of the **{data_name}** test images beside the paper's (Flickr8k-CN, boson):")
-stats
-
-# %%
-top_words = pd.Series(literal.matrix().mean(axis=0), index=literal.vocabulary).sort_values(ascending=False).head(8)
+# %% tags=["remove-input"]
+top_words = w17.frequent_words(gt.paper_rule)
 md("Most frequent ground-truth words under the paper's rule as written (share of test images): "
    + ", ".join(f"{w} {pct(v)}" for w, v in top_words.items()) + ".")
 example = 0
 md("One test image's captions and the labels extracted from them:\n\n"
-   + "\n".join(f"* {c}" for c in captions["test"][example])
-   + f"\n\n**Labels:** {' '.join(gt['test'].labels[example])}")
+   + "\n".join(f"* {c}" for c in data.captions["test"][example])
+   + f"\n\n**Labels:** {' '.join(gt.splits['test'].labels[example])}")
 
 # %% [markdown]
 # ## The bilingual space and the source models
@@ -183,74 +156,28 @@ md("One test image's captions and the labels extracted from them:\n\n"
 
 # %%
 if params.dataset == "toy":
-    from tagbook.text.lexicons import toy_lexicon
-    from tagbook.world.corpora import parallel_corpus
-
-    corpus = parallel_corpus("en", "zh", params.n_pairs, params.seed)
-    if params.bilingual_space == "biskip":
-        from tagbook.text.spaces import toy_biskip_space
-
-        space = toy_biskip_space(params.n_pairs, params.seed)  # trained once per (n_pairs, seed), then cached
-        space_words = space.vocabulary("zh")
-    elif params.bilingual_space == "aligned":
-        from tagbook.text.spaces import aligned_space
-        from tagbook.text.align import ProcrustesAlignment
-        from tagbook.text.vectors import load_vectors
-
-        en_vectors, zh_vectors = load_vectors("toy-en", seed=params.seed), load_vectors("toy-zh", seed=params.seed)
-        pairs = [(e, z) for e, z in toy_lexicon("en", "zh").pairs() if e in en_vectors and z in zh_vectors]
-        first = {}
-        for e, z in pairs:
-            first.setdefault(e, z)
-        X = np.stack([en_vectors.vector(e) for e in first])
-        Y = np.stack([zh_vectors.vector(z) for z in first.values()])
-        space = aligned_space(en_vectors, zh_vectors, ProcrustesAlignment().fit(X, Y))
-        space_words = space.vocabulary("zh")
-    else:
-        from tagbook.text.spaces import EncoderSpace
-
-        space = EncoderSpace()
-        space_words = sorted({t for _, zh in corpus for t in zh})
-    sentences = ["".join(zh) for _, zh in corpus[:4000]]
-    vocabulary = content_vocabulary(sentences, space_words, gt_config)
-    dictionary = toy_lexicon("en", "zh")
-    source_labels = [label for label in world.vocabulary if label.kind == "object"]
-    source_columns = [world.vocabulary.index(label) for label in source_labels]
-    source_vocabulary = toy_source_vocabulary(source_labels)
+    labels = w17.toy_label_side(data.world, params.bilingual_space, params.n_pairs, params.seed, gt_config)
 else:
-    from tagbook.text.spaces import EncoderSpace
     from tagbook.apps.annotator import target_vocabulary
-    from tagbook.text.lexicons import load_cedict
-    from tagbook.vision import IMAGENET
 
-    space = EncoderSpace(progress=True)
-    vocabulary = target_vocabulary("zh", params.real_vocabulary_size).words
-    dictionary = load_cedict()
-    source_vocabulary = imagenet_source_vocabulary(IMAGENET.names, IMAGENET.wnids)
+    labels = w17.flickr8kcn_label_side(target_vocabulary("zh", params.real_vocabulary_size).words)
+target_words = w17.target_word_list(labels.vocabulary, gt.words())
 
-gt_words = list(dict.fromkeys(w for name in gt for w in gt[name].vocabulary))
-target_words = list(dict.fromkeys(vocabulary + gt_words))
-harvest = Harvest(source_vocabulary, target_words, space, dictionary, lang="zh", k=params.K, hierse=hierse).fit()
-coverage = pd.Series(harvest.coverage(), name="this build").to_frame()
-paper_space = PAPER[PAPER["method"] == "BiSkip bilingual space"].set_index("metric")["value"]
-if hasattr(space, "vocabulary"):
-    coverage.loc["English words in the space", "this build"] = len(space.vocabulary("en"))
-    coverage.loc["Chinese words in the space", "this build"] = len(space.vocabulary("zh"))
-coverage["paper"] = pd.Series({
-    "English words in the space": paper_space["English words"],
-    "Chinese words in the space": paper_space["Chinese words"],
-    "source labels": 1000, "source labels in the space": paper_space["embeddable source labels"].iloc[0],
-    "target labels": paper_stats["distinct labels"],
-    "target labels in the space": paper_stats["distinct labels in bilingual space"],
-})
-coverage["paper"] = coverage["paper"].astype("Int64")
-truth = {name: gt[name].matrix(target_words) for name in gt}
-md(f"Space: **{space.name}**. Ground-truth words of the test images with a vector: "
-   f"{int(harvest.target_has_vector[[target_words.index(w) for w in gt['test'].vocabulary]].sum())} "
-   f"of {len(gt['test'].vocabulary)} (paper: {paper_stats['distinct labels in bilingual space']:.0f} "
-   f"of {paper_stats['distinct labels']:,.0f}). The paper's column is its ResNet-152 and its "
-   "ground truth (its target vocabulary is the whole Chinese side of the space).")
-coverage
+# %% tags=["show-input"]
+harvest = w17.Harvest(labels.source, target_words, labels.space, labels.dictionary, lang="zh",
+                      k=params.K, hierse=hierse).fit()  # label vectors (Eq. 1, Eq. 2) and the dictionary
+truth = gt.matrices(target_words)  # split -> boolean (n_images, n_target_words)
+
+# %% tags=["remove-input"]
+test_words = gt.splits["test"].vocabulary
+paper_gt = {metric: w17.paper_value(PAPER, w17.PAPER_GROUND_TRUTH, metric)
+            for metric in ("distinct labels", "distinct labels in bilingual space")}
+md(f"Space: **{labels.space.name}**. Ground-truth words of the test images with a vector: "
+   f"{w17.words_with_vector(harvest, test_words)} of {len(test_words)} (paper: "
+   f"{paper_gt['distinct labels in bilingual space']:.0f} of {paper_gt['distinct labels']:,.0f}). "
+   "The paper's column is its ResNet-152 and its ground truth (its target vocabulary is the whole "
+   "Chinese side of the space).")
+show_table(w17.space_statistics_table(harvest, PAPER))
 
 # %% [markdown]
 # The paper harvests three English models of different quality and vocabulary (ResNet-152 and
@@ -264,28 +191,15 @@ coverage
 
 # %%
 if params.dataset == "toy":
-    from tagbook.vision import extract_features, load_backbone
-
-    backbone = load_backbone("efficientnet-lite0")
-    features = extract_features(backbone, world.images, kinds=("pooled",), progress=False).pooled
-    labels = world.label_matrix[:, source_columns]
-    train = split_images["train"]
-    probs, english = {}, []
-    for dim in params.source_pca_dims:
-        name = f"head on {dim or 1280} dims"
-        head = LogisticHead(LogisticHeadConfig(pca_dim=dim or None, seed=params.seed)).fit(features[train], labels[train])
-        probs[name] = tuple(head.predict_proba(features[split_images[s]]) for s in ("val", "test"))
-        english.append({"source model": name, **hits_at_k(probs[name][1], labels[split_images["test"]])})
-    md("Quality of the three source models on their own English labels (test images):")
-    display(pd.DataFrame(english).set_index("source model").round(3))
+    models = w17.toy_source_models(data, labels.source_columns, params.source_pca_dims, params.seed)
 else:
-    from tagbook.methods.zeroshot.source_models import ImageNetSource
+    models = w17.imagenet_source_models(data, params.real_backbones)
+best_model = models.first  # the toy source model with the most capacity
 
-    paths = [flickr.image_path(i) for i in range(len(flickr))]
-    probs = {}
-    for name in params.real_backbones:
-        p = ImageNetSource(name).predict_proba(paths, progress=True)
-        probs[name] = (p[split_images["val"]], p[split_images["test"]])
+# %% tags=["remove-input"]
+if models.quality is not None:
+    md("Quality of the three source models on their own English labels (test images; hit@k as shares):")
+    show_table(models.quality)
 
 # %% [markdown]
 # ## The shutter: one word, two senses
@@ -294,26 +208,28 @@ else:
 # labels, and the five Chinese labels of each method.
 
 # %%
-if params.dataset == "toy":
-    best_model = next(iter(probs))
-    test_idx = split_images["test"]
-    window_key = "shutter.window"
-    has_shutter = [j for j, i in enumerate(test_idx) if world.label_matrix[i, world.vocabulary.index(
-        next(l for l in world.vocabulary if l.key == window_key))]]
-    if has_shutter:
-        j = has_shutter[0]
-        p = probs[best_model][1][j : j + 1]
-        fig, ax = plt.subplots(figsize=(2.2, 2.2))
-        ax.imshow(world.images[test_idx[j]])
-        ax.axis("off")
-        plt.show()
-        rows = {"ground truth": " ".join(gt["test"].labels[j]),
-                "English labels": " ".join(harvest.top_source_labels(p)[0])}
-        for method in ("mt", "conse", "hierse", "label-enhanced-conse", "label-enhanced-hierse"):
-            rows[METHOD_NAMES[method]] = " ".join(harvest.top_labels(p, method, 0.5)[0])
-        display(pd.Series(rows, name="top 5").to_frame())
-    else:
-        md("No test image of this world shows a window shutter; rerun with more images to see one.")
+j = (w17.first_test_image_with(data.world, data.split_images["test"], "shutter.window")
+     if params.dataset == "toy" else None)
+
+# %% tags=["show-input"]
+if j is not None:
+    p = models.probs[best_model][1][[j]]  # p(w_s | x) of this image: (1, n_source_labels)
+    scores = {method: harvest.score(p, method, theta=0.5) for method in w17.METHODS}  # (1, n_target_words) each
+    predicted = {method: w17.labels_from_scores(s, harvest.labels(method), n=5) for method, s in scores.items()}
+
+# %%
+if j is not None:
+    w17.plot_images([data.test_image(j)])
+    plt.show()
+
+# %% tags=["remove-input"]
+if j is None:
+    md("No test image of this data shows a window shutter (the toy world has them); rerun with more "
+       "toy images to see one.")
+else:
+    shutter = w17.top_labels_table(harvest, p, [f"test image {j}"], [gt.splits["test"].labels[j]], predicted)
+    md(f"Top five labels of each method (θ = 0.5 for label-enhanced); correct labels in **bold** with {MARK}:")
+    display(HTML(shutter.to_html(images_as_rows=False)))
 
 # %% [markdown]
 # ## Table 2 and Fig. 2: the three approaches, and the weight $\theta$
@@ -323,69 +239,52 @@ if params.dataset == "toy":
 # say how it picked its $\theta$; the validation images keep the test numbers honest). hit@$k$ on the
 # test images; the paper's numbers (Flickr8k-CN, its models) beside them.
 
-# %%
-result = run_experiment(harvest, probs, truth["val"], truth["test"], params.thetas)
-full = result.table.copy()
-full["method"] = full["method"].map(METHOD_NAMES)
-display((full.set_index(["model", "method"]) * 1).round(3))
+# %% tags=["show-input"]
+result = w17.run_experiment(harvest, models.probs, truth["val"], truth["test"], params.thetas)
+
+# %% tags=["remove-input"]
+md("Every method on every source model (hit@k as shares of the test images; θ of label-enhanced "
+   "zero-shot chosen on the validation images):")
+show_table(w17.results_table(result), digits={"θ": 1})
+
+# %% tags=["remove-input"]
+md("The paper's Table 2 beside ours, in the paper's layout (percent; zero-shot = HierSE and "
+   "proposed = label-enhanced HierSE for ours, while the paper's OpenImages rows use ConSE). The paper's "
+   "rows are its three models on Flickr8k-CN, ours this build's three source models on the "
+   f"{data.name}, side by side in order: the models and the data differ, so compare the pattern, not "
+   "the values.")
+show_table(w17.table2_beside_paper(result, PAPER, base="hierse"), percent_columns=w17.table2_percent_columns())
 
 # %%
-ours = table2(result, base="hierse").reset_index()
-md("The paper's layout (zero-shot = HierSE, proposed = label-enhanced HierSE; percent). "
-   "The paper's rows are its three models on Flickr8k-CN; ours are this build's three source models "
-   f"on the {data_name}: the models differ, so compare the pattern, not the values.")
-paper_t2 = PAPER[PAPER["table"] == "Table 2"].pivot_table(index=["setting", "method"], columns="metric", values="value")
-paper_t2 = paper_t2[["hit@1", "hit@5", "hit@10", "sum"]]
-paper_t2.index.names = ["source model", "method"]
-paper_t2["data"] = "paper (Flickr8k-CN)"
-ours_t = ours.set_index(["source model", "method"])[["hit@1", "hit@5", "hit@10", "sum"]].round(1)
-ours_t["data"] = f"this build ({data_name})"
-pd.concat([paper_t2, ours_t])
-
-# %%
-curves = result.curves.copy()
-curves["base"] = curves["base"].map({"conse": "ConSE", "hierse": "HierSE"})
-grid = sns.relplot(data=curves, x="theta", y="sum", hue="base", col="model", kind="line", marker="o",
-                   height=3, aspect=1.1, facet_kws={"sharey": False})
-grid.set_axis_labels("θ", "hit@1 + hit@5 + hit@10")
-grid.set_titles("{col_name}")
-grid.figure.suptitle(f"Fig. 2 replica: label-enhanced zero-shot against θ ({data_name}, test images)", y=1.04)
+w17.plot_theta_curves(result, f"Fig. 2 replica: label-enhanced zero-shot against θ ({data.name}, test images)")
 plt.show()
+
+# %% tags=["remove-input"]
 md("The paper gives Fig. 2 as a plot only (no numbers), so there is nothing to tabulate beside it. "
-   "θ chosen on the validation images: " + ", ".join(
-       f"{m} / {b}: {t:.1f}" for (m, b), t in result.chosen_theta.items()) + ".")
+   f"θ chosen on the validation images: {w17.chosen_theta_text(result)}.")
 
 # %% [markdown]
 # ## Table 3: top-5 labels of four test images
 #
 # Ground truth, the best source model's English labels, and the top five Chinese labels of each
-# method (correct ones in **bold**).
+# method; a correct label is in **bold** and followed by ✓.
 
 # %%
-def bold_correct(words, truth_words):
-    return " ".join(f"**{w}**" if w in truth_words else w for w in words)
+p_test = models.probs[best_model][1]
+picks = w17.pick_test_images(rng, len(p_test))
+theta_star = result.chosen_theta[(best_model, "hierse")]
+names = [f"image {j}" for j in picks]
+table3 = w17.top_labels_table(harvest, p_test[picks], names, [gt.splits["test"].labels[j] for j in picks],
+                              w17.predict_top_labels(harvest, p_test[picks], w17.TABLE3_METHODS, theta_star))
 
-
-model = next(iter(probs))
-p_test = probs[model][1]
-picks = rng.choice(len(p_test), size=min(4, len(p_test)), replace=False)
-theta_star = result.chosen_theta[(model, "hierse")]
-rows = []
-for j in picks:
-    truth_words = set(gt["test"].labels[j])
-    row = {"ground truth": " ".join(gt["test"].labels[j]),
-           "English labels": " ".join(harvest.top_source_labels(p_test[j : j + 1])[0])}
-    for method in ("mt", "hierse", "label-enhanced-hierse"):
-        row[METHOD_NAMES[method]] = bold_correct(harvest.top_labels(p_test[j : j + 1], method, theta_star)[0], truth_words)
-    rows.append(row)
-fig, axes = plt.subplots(1, len(picks), figsize=(2.2 * len(picks), 2.2))
-for ax, j in zip(np.atleast_1d(axes), picks):
-    image = world.images[split_images["test"][j]] if params.dataset == "toy" else plt.imread(flickr.image_path(split_images["test"][j]))
-    ax.imshow(image)
-    ax.set_title(f"image {j}")
-    ax.axis("off")
+# %%
+w17.plot_images([data.test_image(j) for j in picks], names)
 plt.show()
-md(markdown_table(pd.DataFrame(rows, index=[f"image {j}" for j in picks])))
+
+# %% tags=["remove-input"]
+md(f"θ = {theta_star:.1f} for label-enhanced HierSE (chosen on the validation images); correct labels in "
+   f"**bold** with {MARK}.")
+display(HTML(table3.to_html()))
 
 # %% [markdown]
 # ## The claims, on this data
@@ -394,11 +293,13 @@ md(markdown_table(pd.DataFrame(rows, index=[f"image {j}" for j in picks])))
 
 # %%
 tier = "toy" if params.dataset == "toy" else "paper-data"
-record_claims(ledger, result, tier=tier, where=data_name)
+w17.record_claims(ledger, result, tier=tier, where=data.name)
+
+# %% tags=["remove-input"]
 held = sum(c.holds for c in ledger.claims)
-md(f"On the {data_name}, **{held} of {len(ledger.claims)}** of the paper's claims held. The section below "
+md(f"On the {data.name}, **{held} of {len(ledger.claims)}** of the paper's claims held. The section below "
    "looks at why.")
-ledger.table()
+show_table(ledger.table(), index=False)
 
 # %% [markdown]
 # ### Where the toy world differs from Flickr8k-CN
@@ -419,36 +320,27 @@ ledger.table()
 # that are words of the test ground truth:
 
 # %%
-if params.dataset == "toy":
-    from tagbook.world.concepts import CATEGORIES, CONCEPTS
+diagnosis = (w17.hypernym_diagnosis(harvest, result, models.probs, gt, best_model, params.thetas)
+             if params.dataset == "toy" else None)
 
-    hypernym_names = {c.names["zh"] for key, c in CONCEPTS.items() if key not in CATEGORIES}
-    methods = ("mt", "conse", "hierse", "label-enhanced-conse", "label-enhanced-hierse")
-    shares = prediction_shares(harvest, probs[best_model][1], {
-        "hypernym names": hypernym_names, "ground-truth words": set(gt["test"].vocabulary)}, methods,
-        theta=result.chosen_theta[(best_model, "hierse")])
-    display(shares.round(3))
-    without = [w for w in target_words if w not in hypernym_names or w in gt_words]
-    harvest_nh = Harvest(source_vocabulary, without, space, dictionary, lang="zh", k=params.K, hierse=hierse).fit()
-    result_nh = run_experiment(harvest_nh, probs, gt["val"].matrix(without), gt["test"].matrix(without), params.thetas)
-    compare = pd.DataFrame({
-        "sum, full vocabulary": result.table.set_index(["model", "method"])["sum"],
-        f"sum, without the {len(target_words) - len(without)} hypernym names": result_nh.table.set_index(["model", "method"])["sum"],
-    }).rename(index=METHOD_NAMES, level=1)
-    display(compare.round(3))
-    n_models = len(result.models)
-    beats = sum(result_nh.hits(m, "hierse")["sum"] > result_nh.hits(m, "conse")["sum"] for m in result.models)
-    beats_before = sum(result.hits(m, "hierse")["sum"] > result.hits(m, "conse")["sum"] for m in result.models)
-    md(f"Without the hypernym names, HierSE beats ConSE at θ = 1 for {beats} of {n_models} source models "
-       f"(with them: {beats_before} of {n_models}). "
-       f"{pct(shares.loc[METHOD_NAMES['mt'], 'ground-truth words'])} of machine translation's top-5 labels are "
-       f"ground-truth words of the test images, against {pct(shares.loc[METHOD_NAMES['hierse'], 'ground-truth words'])} "
-       "for zero-shot HierSE. The real photos below have neither property: their labels were written by hand, "
-       "and ImageNet's labels are not the words people use for a photo.")
-    scratch = ClaimsLedger("02-diagnosis", output_dir=".")  # never written: a diagnosis, not a result
-    record_claims(scratch, result_nh, tier="toy", where="toy world without hypernym names")
+# %% tags=["remove-input"]
+if diagnosis is None:
+    md("The diagnosis is about the toy world's vocabulary; it is not run on Flickr8k-CN.")
+else:
+    show_table(diagnosis.shares)
+    md("The hit@k sum (shares) of every method with the full target vocabulary and without the hypernym "
+       "names that are not ground-truth words:")
+    show_table(diagnosis.sums)
+    beats, beats_before = diagnosis.hierse_beats_conse(result)
+    md(f"Without the hypernym names, HierSE beats ConSE at θ = 1 for {beats} of {len(result.models)} source models "
+       f"(with them: {beats_before} of {len(result.models)}). "
+       f"{pct(diagnosis.shares.loc[w17.METHOD_NAMES['mt'], 'ground-truth words'])} of machine translation's top-5 "
+       f"labels are ground-truth words of the test images, against "
+       f"{pct(diagnosis.shares.loc[w17.METHOD_NAMES['hierse'], 'ground-truth words'])} for zero-shot HierSE. "
+       "The real photos below have neither property: their labels were written by hand, and ImageNet's "
+       "labels are not the words people use for a photo.")
     md("The six claims re-checked on that variant (a diagnosis only; the ledger keeps the claims above):")
-    display(scratch.table()[["id", "evidence", "holds"]])
+    show_table(diagnosis.claims, index=False)
 
 # %% [markdown]
 # ## Real photos, real models
@@ -461,85 +353,55 @@ if params.dataset == "toy":
 # things (`real_vocabulary_size`). The translation baseline uses CC-CEDICT too.
 
 # %%
-from tagbook.text.spaces import EncoderSpace
 from tagbook.apps.annotator import target_vocabulary
-from tagbook.methods.zeroshot.source_models import ImageNetSource
 from tagbook.photos import load_sample_photos
-from tagbook.text.lexicons import load_cedict
-from tagbook.vision import IMAGENET
 
 photos = load_sample_photos()
 real_vocab = target_vocabulary("zh", params.real_vocabulary_size)
-photo_words = [w for ph in photos for w in ph.labels["zh"]]
-real_targets = list(dict.fromkeys(real_vocab.words + photo_words))
-real = Harvest(imagenet_source_vocabulary(IMAGENET.names, IMAGENET.wnids), real_targets, EncoderSpace(progress=True),
-               load_cedict(), lang="zh", k=params.K, hierse=hierse).fit()
-real_truth = np.zeros((len(photos), len(real_targets)), dtype=bool)
-for i, ph in enumerate(photos):
-    for w in ph.labels["zh"]:
-        real_truth[i, real_targets.index(w)] = True
-real_probs = {name: ImageNetSource(name).predict_proba([ph.image for ph in photos]) for name in params.real_backbones}
-md(f"**{len(photos)} photos** (a handful: every interval below is wide), {len(real_targets)} Chinese target words "
-   f"({', '.join(f'{v} from {k}' for k, v in real_vocab.counts().items())}).")
+
+# %% tags=["show-input"]
+real = w17.real_photo_task(photos, real_vocab.words, params.real_backbones, k=params.K, hierse=hierse)
+
+# %% tags=["remove-input"]
+md(f"**{len(photos)} photos** (a handful: every interval below is wide), {len(real.harvest.target_words)} "
+   f"Chinese target words ({', '.join(f'{v} from {k}' for k, v in real_vocab.counts().items())}).")
 
 # %%
-theta_real = 0.5
-rows = []
-for name, p in real_probs.items():
-    for method in ("mt", "conse", "hierse", "label-enhanced-conse", "label-enhanced-hierse"):
-        scores = real.score(p, method, theta_real)
-        table = bootstrap_hits(scores, real.truth_for(method, real_truth), np.random.default_rng(params.seed))
-        for metric, r in table.iterrows():
-            rows.append({"backbone": name, "method": METHOD_NAMES[method], "metric": metric,
-                         "value": r["value"], "95% interval": f"[{r['low']:.2f}, {r['high']:.2f}]"})
-real_table = pd.DataFrame(rows)
-md(f"hit@k on the sample photos (θ = {theta_real} for label-enhanced, fixed in advance; percentile bootstrap over photos):")
-real_table[real_table["metric"] == "sum"].set_index(["backbone", "method"])[["value", "95% interval"]].round(3)
+theta_real = 0.5  # fixed in advance: there are no validation photos to choose it on
+real_hits = w17.real_photo_hits(real, w17.METHODS, theta_real, seed=params.seed)
 
-# %%
-hand_words = set(photo_words)
-real_shares = pd.concat({
-    b: prediction_shares(real, p, {"hand-label words": hand_words}, ("mt", "hierse", "label-enhanced-hierse"), theta_real)
-    for b, p in real_probs.items()})
+# %% tags=["remove-input"]
+md(f"hit@k sum on the sample photos (shares; θ = {theta_real} for label-enhanced, fixed in advance; "
+   "percentile bootstrap over photos):")
+show_table(w17.real_photo_sums_table(real_hits))
+
+# %% tags=["remove-input"]
 md("Share of each method's top-5 labels that are words of the hand labels (any photo's): the translation "
    "baseline rarely says what people say.")
-real_shares.round(3)
+show_table(w17.real_photo_prediction_shares(real, w17.TABLE3_METHODS, theta_real))
 
 # %%
-name = params.real_backbones[-1]
-show = list(range(min(4, len(photos))))
-fig, axes = plt.subplots(1, len(show), figsize=(2.6 * len(show), 2.4))
-for ax, i in zip(np.atleast_1d(axes), show):
-    ax.imshow(photos[i].image)
-    ax.set_title(photos[i].name)
-    ax.axis("off")
+backbone = params.real_backbones[-1]
+shown = list(range(min(4, len(photos))))
+p_photos = real.probs[backbone][shown]
+real_table3 = w17.top_labels_table(
+    real.harvest, p_photos, [photos[i].name for i in shown], [photos[i].labels["zh"] for i in shown],
+    w17.predict_top_labels(real.harvest, p_photos, w17.TABLE3_METHODS, theta_real), truth_heading="hand labels")
+
+# %%
+w17.plot_images([photos[i].image for i in shown], [photos[i].name for i in shown], width=2.6, height=2.4)
 plt.show()
-rows = []
-for i in show:
-    p = real_probs[name][i : i + 1]
-    truth_words = set(photos[i].labels["zh"])
-    row = {"hand labels": " ".join(photos[i].labels["zh"]), "English labels": ", ".join(real.top_source_labels(p)[0])}
-    for method in ("mt", "hierse", "label-enhanced-hierse"):
-        row[METHOD_NAMES[method]] = bold_correct(real.top_labels(p, method, theta_real)[0], truth_words)
-    rows.append(row)
-md(f"Table 3 on real photos ({name}; correct labels in **bold**):\n\n"
-   + markdown_table(pd.DataFrame(rows, index=[photos[i].name for i in show])))
+
+# %% tags=["remove-input"]
+md(f"Table 3 on real photos ({backbone}; θ = {theta_real}; correct labels in **bold** with {MARK}):")
+display(HTML(real_table3.to_html()))
 
 # %%
-sums = real_table[real_table["metric"] == "sum"].set_index(["backbone", "method"])["value"]
-ledger.check(
-    "real-photos-label-enhanced-beats-translation", "wei2017",
-    "On real photos with real ImageNet models, label-enhanced zero-shot (HierSE, θ = 0.5) beats machine "
-    "translation on the hit@k sum, for every backbone",
-    "Table 2 (real photos)",
-    {f"{b}: {m}": float(sums[(b, METHOD_NAMES[m])]) for b in params.real_backbones
-     for m in ("mt", "label-enhanced-hierse")},
-    all(sums[(b, METHOD_NAMES["label-enhanced-hierse"])] > sums[(b, METHOD_NAMES["mt"])] for b in params.real_backbones),
-    "offline-real",
-    note=f"only {len(photos)} photos: see the bootstrap intervals",
-)
-ledger.write()
-ledger.table()
+w17.record_real_photo_claim(ledger, real_hits, params.real_backbones, len(photos), theta_real)
+claims_file = ledger.write()  # book/_generated/02.claims.json
+
+# %% tags=["remove-input"]
+show_table(ledger.table().tail(1), index=False)
 
 # %% [markdown]
 # ## What we did not reproduce

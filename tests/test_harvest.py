@@ -1,11 +1,19 @@
-"""The cross-lingual experiment driver on a tiny hand-made task."""
+"""The cross-lingual experiments of chapter 02 (Wei, Wang and Li 2017) on tiny hand-made tasks."""
+
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from tagbook.text.spaces import WordVectorSpace
+from tagbook.experiments import wei2017 as w17
 from tagbook.experiments.wei2017 import Harvest, SourceVocabulary, bootstrap_hits, content_vocabulary
+from tagbook.groundtruth import GroundTruth
+from tagbook.report import ClaimsLedger, markdown_table, paper_numbers
+from tagbook.text.spaces import WordVectorSpace
 from tagbook.text.vectors import WordVectors
+
+PAPER = paper_numbers("wei2017")
 
 # a 3-d space: axis 0 animals, axis 1 windows, axis 2 cameras
 EN = WordVectors(["dog", "shutter", "camera", "animal", "window", "device"],
@@ -108,3 +116,223 @@ def test_best_theta_takes_the_smallest_of_ties():
     from tagbook.experiments.wei2017 import best_theta
 
     assert best_theta(pd.DataFrame({"theta": [0.0, 0.5, 1.0], "sum": [1.0, 2.0, 2.0]})) == 0.5
+
+
+# ---- the chapter's steps: data, label side, tables, diagnosis, real photos -------------------------
+
+
+@pytest.fixture(scope="module")
+def toy_data():
+    return w17.toy_caption_data(40, 64, seed=1, cache=False)
+
+
+@pytest.fixture
+def tiny_result(harvest):
+    rng = np.random.default_rng(3)
+    probs = {name: (rng.dirichlet(np.ones(3), size=8), rng.dirichlet(np.ones(3), size=8)) for name in ("a", "b")}
+    truth = rng.random((8, 6)) < 0.3
+    return w17.run_experiment(harvest, probs, truth, truth, [0.0, 0.5, 1.0]), probs, truth
+
+
+def _tiny_ground_truth(truth: np.ndarray) -> w17.ChapterGroundTruth:
+    labels = [[TARGETS[j] for j in np.flatnonzero(row)] for row in truth]
+    vocabulary = list(dict.fromkeys(w for row in labels for w in row))
+    split = GroundTruth(labels, vocabulary)
+    return w17.ChapterGroundTruth({"val": split, "test": split}, split)
+
+
+def _photo(name: str, *words: str) -> SimpleNamespace:
+    """A stand-in for a hand-labelled sample photo."""
+    return SimpleNamespace(name=name, labels={"zh": list(words)})
+
+
+def test_labels_from_scores_never_predicts_a_minus_inf_label():
+    scores = np.array([[0.1, -np.inf, 0.5, -np.inf], [-np.inf, -np.inf, -np.inf, 0.2]])
+    assert w17.labels_from_scores(scores, ["a", "b", "c", "d"], n=3) == [["c", "a"], ["d"]]
+
+
+def test_toy_caption_data_splits_captions_and_images(toy_data):
+    assert toy_data.name == "toy world (40 images)"
+    assert set(toy_data.split_images) == {"train", "val", "test"}
+    for name, idx in toy_data.split_images.items():
+        assert len(toy_data.captions[name]) == len(idx)
+        assert toy_data.captions[name][0] == toy_data.world.captions["zh"][idx[0]]
+    first_test = toy_data.split_images["test"][0]
+    assert np.array_equal(toy_data.test_image(0), toy_data.world.images[first_test])
+
+
+def test_load_caption_data_names_a_bad_dataset_and_a_missing_data_dir():
+    with pytest.raises(ValueError, match="dataset must be one of toy, flickr8kcn"):
+        w17.load_caption_data("coco", n_images=10, image_size=64, seed=0)
+    with pytest.raises(ValueError, match="data_dir"):
+        w17.load_caption_data("flickr8kcn", n_images=10, image_size=64, seed=0, data_dir=None)
+
+
+def test_ground_truth_statistics_table_puts_the_paper_first_and_prints_no_missing_words(toy_data):
+    gt = w17.chapter_ground_truth(toy_data)
+    assert set(gt.splits) == {"train", "val", "test"}
+    assert len(gt.words()) == len(set(gt.words()))
+    assert gt.matrices(gt.words())["test"].shape == (len(toy_data.split_images["test"]), len(gt.words()))
+    table = w17.ground_truth_statistics_table(gt, PAPER)
+    assert table.index[0].startswith("paper")
+    assert table.loc[table.index[0], "distinct labels"] == 1012
+    assert table.loc[table.index[1], "images"] == len(toy_data.split_images["test"])
+    assert str(table["images"].dtype) == "Int64" and table["labels per image: mean"].dtype == float
+    text = markdown_table(table, digits={"labels per image: mean": 1})
+    assert "nan" not in text.lower() and "<NA>" not in text and "| 5.8 |" in text and "| 1000 |" in text
+
+
+def test_frequent_words_are_shares_in_decreasing_order():
+    gt = GroundTruth([["狗", "草地"], ["狗"], ["猫"], ["狗", "猫"]], ["狗", "猫", "草地"])
+    top = w17.frequent_words(gt, n=2)
+    assert list(top.index) == ["狗", "猫"] and top.tolist() == [0.75, 0.5]
+
+
+def test_target_word_list_adds_the_missing_ground_truth_words_once():
+    assert w17.target_word_list(["狗", "猫"], ["猫", "马", "马"]) == ["狗", "猫", "马"]
+
+
+def test_space_statistics_table_in_the_papers_order(harvest):
+    table = w17.space_statistics_table(harvest, PAPER)
+    assert list(table.index[:6]) == ["English words in the space", "Chinese words in the space", "source labels",
+                                     "source labels in the space", "target labels", "target labels in the space"]
+    paper, ours = table.columns
+    assert table.loc["English words in the space", paper] == 26255
+    assert table.loc["source labels in the space", paper] == 834  # ResNet-152's, not the other models'
+    assert table.loc["source labels", paper] == 1000
+    assert table.loc["English words in the space", ours] == 6 and table.loc["target labels", ours] == 6
+    assert pd.isna(table.loc["source labels translated", paper])
+    assert "<NA>" not in markdown_table(table)
+    assert w17.words_with_vector(harvest, ["狗", "不在", "相机"]) == 2
+
+
+def test_label_side_rejects_an_unknown_space_before_any_work():
+    with pytest.raises(ValueError, match="bilingual_space must be one of"):
+        w17.toy_label_side(None, "glove", 100, 0)
+    with pytest.raises(ValueError, match="bilingual_space must be one of"):
+        w17.toy_bilingual_space("glove", 100, 0, corpus=[])
+
+
+def test_results_table_and_table2_beside_the_paper(tiny_result):
+    result, _, _ = tiny_result
+    full = w17.results_table(result)
+    assert list(full.columns) == ["θ", "hit@1", "hit@5", "hit@10", "sum"]
+    assert pd.isna(full.loc[("a", "machine translation"), "θ"])
+    assert full.loc[("a", "label-enhanced (HierSE)"), "θ"] == result.chosen_theta[("a", "hierse")]
+    wide = w17.table2_beside_paper(result, PAPER)
+    assert len(wide) == 9  # the paper's three models, three methods each
+    assert list(wide.index[:3]) == ["machine translation", "zero-shot", "label-enhanced zero-shot"]
+    assert wide["paper: source model"].tolist()[::3] == ["ResNet-152", "GoogleNet-Shuffle", "OpenImages"]
+    assert wide.iloc[0]["paper: hit@1"] == 6.4
+    assert wide.iloc[1]["this build: sum"] == pytest.approx(100 * result.hits("a", "hierse")["sum"])
+    assert wide.iloc[5]["this build: source model"] == "b"
+    assert wide.iloc[6:]["this build: source model"].isna().all()  # a third model of ours does not exist
+    text = markdown_table(wide, percent_columns=w17.table2_percent_columns())
+    assert "nan" not in text.lower() and "| 6.4 |" in text
+    assert w17.chosen_theta_text(result).startswith("a / conse: ")
+
+
+def test_theta_curves_plot_one_panel_per_model(tiny_result):
+    import matplotlib.pyplot as plt
+
+    figure = w17.plot_theta_curves(tiny_result[0], "Fig. 2")
+    assert len(figure.axes) == 2
+    plt.close(figure)
+
+
+def test_top_labels_table_marks_correct_labels_without_colour(harvest):
+    probs = np.array([[0.05, 0.9, 0.05], [0.9, 0.05, 0.05]])
+    predicted = w17.predict_top_labels(harvest, probs, ("mt", "hierse"), theta=0.5, n=2)
+    table = w17.top_labels_table(harvest, probs, ["one", "two"], [["百叶窗"], ["狗"]], predicted)
+    assert table.headings == ["ground truth", "English labels", "machine translation", "zero-shot (HierSE)"]
+    assert table.english[0][0] == "shutter"
+    frame = table.to_frame()
+    assert frame.loc["two", "machine translation"].startswith("狗" + w17.CORRECT_MARK)
+    assert frame.loc["one", "ground truth"] == "百叶窗"  # the truth itself is not marked
+    html = table.to_html()
+    assert html.count("<tr>") == 3 and f"<strong>狗&nbsp;{w17.CORRECT_MARK}</strong>" in html
+    assert table.n_correct().loc["two", "machine translation"] == 1
+    assert w17.top_labels_table(harvest, probs[:1], ["one"], [["百叶窗"]], {"mt": predicted["mt"][:1]}) \
+        .to_html(images_as_rows=False).count("<tr>") == 4  # header, truth, English, one method
+
+
+def test_top_labels_table_escapes_text_and_checks_its_rows():
+    table = w17.TopLabelsTable(["<b>"], [["a&b"]], [["x"]], {"m": [["a&b", "c"]]})
+    html = table.to_html()
+    assert "<b>" not in html.replace("<strong>", "") and "a&amp;b" in html
+    with pytest.raises(ValueError, match="'m' has 2 rows for 1 images"):
+        w17.TopLabelsTable(["one"], [["a"]], [["x"]], {"m": [["a"], ["b"]]})
+
+
+def test_picks_images_and_shutter_search(toy_data):
+    picks = w17.pick_test_images(np.random.default_rng(0), 6)
+    assert len(set(picks)) == 4 and np.array_equal(picks, w17.pick_test_images(np.random.default_rng(0), 6))
+    assert len(w17.pick_test_images(np.random.default_rng(0), 2)) == 2
+    test_idx = toy_data.split_images["test"]
+    column = toy_data.world.label_index["dog"]
+    found = w17.first_test_image_with(toy_data.world, test_idx, "dog")
+    shows = [j for j, i in enumerate(test_idx) if toy_data.world.label_matrix[i, column]]
+    assert found == (shows[0] if shows else None)
+    with pytest.raises(ValueError, match="no label 'unicorn'"):
+        w17.first_test_image_with(toy_data.world, test_idx, "unicorn")
+
+
+def test_plot_images_of_one_image_is_wide_enough():
+    import matplotlib.pyplot as plt
+
+    figure = w17.plot_images([np.zeros((8, 8, 3))])
+    assert figure.get_size_inches()[0] >= w17.MIN_FIGURE_WIDTH
+    plt.close(figure)
+    with pytest.raises(ValueError, match="at least one image"):
+        w17.plot_images([])
+
+
+def test_hypernym_diagnosis_removes_the_names_that_no_caption_uses(harvest, tiny_result):
+    result, probs, truth = tiny_result
+    truth = truth.copy()
+    truth[:, 4] = False  # 相机 is in no ground truth: a "hypernym name" to take out
+    truth[:, 1] = True  # 百叶窗 is in the ground truth: kept although listed
+    gt = _tiny_ground_truth(truth)
+    diagnosis = w17.hypernym_diagnosis(harvest, result, probs, gt, "a", [0.0, 0.5, 1.0], {"相机", "百叶窗"})
+    assert diagnosis.n_removed == 1 and diagnosis.result.models == ["a", "b"]
+    assert list(diagnosis.shares.columns) == ["hypernym names", "ground-truth words"]
+    assert list(diagnosis.sums.columns) == ["sum, full vocabulary", "sum, without the 1 hypernym names"]
+    assert diagnosis.sums.index.names == ["source model", "method"]
+    assert len(diagnosis.claims) == 6 and list(diagnosis.claims.columns) == ["id", "evidence", "holds"]
+    beats_without, beats_with = diagnosis.hierse_beats_conse(result)
+    assert beats_with == sum(result.hits(m, "hierse")["sum"] > result.hits(m, "conse")["sum"] for m in ("a", "b"))
+    assert 0 <= beats_without <= 2
+
+
+def test_hand_label_truth_and_targets():
+    photos = [_photo("p1", "狗", "草地"), _photo("p2", "猫")]
+    targets = w17.real_photo_targets(photos, ["猫", "马"])
+    assert targets == ["猫", "马", "狗", "草地"]
+    truth = w17.hand_label_truth(photos, targets)
+    assert truth.tolist() == [[False, False, True, True], [True, False, False, False]]
+    with pytest.raises(ValueError, match="photo 'p1': its label '狗' is not a target word"):
+        w17.hand_label_truth(photos, ["猫"])
+
+
+def test_real_photo_hits_sums_shares_and_claim(harvest, tmp_path):
+    photos = [_photo("p1", "百叶窗"), _photo("p2", "狗")]
+    truth = w17.hand_label_truth(photos, harvest.target_words)
+    probs = {"m1": np.array([[0.05, 0.9, 0.05], [0.9, 0.05, 0.05]]), "m2": np.array([[0.3, 0.3, 0.4], [0.4, 0.3, 0.3]])}
+    task = w17.RealPhotoTask(photos, harvest, truth, probs)
+    hits = w17.real_photo_hits(task, ("mt", "label-enhanced-hierse"), theta=0.5, seed=0)
+    assert len(hits) == 2 * 2 * 4 and set(hits["metric"]) == {"hit@1", "hit@5", "hit@10", "sum"}
+    le = hits[(hits.backbone == "m1") & (hits.method == w17.METHOD_NAMES["label-enhanced-hierse"])].set_index("metric")
+    assert le.loc["sum", "value"] == pytest.approx(
+        harvest.evaluate(probs["m1"], truth, "label-enhanced-hierse", 0.5)["sum"])
+    sums = w17.real_photo_sums_table(hits)
+    assert list(sums.columns) == ["hit@k sum", "95% interval: low", "95% interval: high"]
+    assert (sums["95% interval: low"] <= sums["hit@k sum"]).all()
+    shares = w17.real_photo_prediction_shares(task, ("mt",), 0.5)
+    assert shares.index.names == ["backbone", "method"] and list(shares.columns) == ["hand-label words"]
+    ledger = ClaimsLedger("99", output_dir=tmp_path)
+    claim = w17.record_real_photo_claim(ledger, hits, ["m1", "m2"], len(photos))
+    point = sums["hit@k sum"]
+    expected = all(point[(b, w17.METHOD_NAMES["label-enhanced-hierse"])] > point[(b, w17.METHOD_NAMES["mt"])]
+                   for b in ("m1", "m2"))
+    assert claim.holds == expected and claim.evidence["m1: mt"] == point[("m1", w17.METHOD_NAMES["mt"])]
+    assert "θ = 0.5" in claim.statement and claim.tier == "offline-real"
