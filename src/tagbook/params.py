@@ -252,6 +252,8 @@ def chapter_parameters(chapter: str, namespace: Mapping[str, Any], show: bool = 
         except ImportError:  # pragma: no cover - only outside notebooks
             print(params.table(specs))
         else:
+            from tagbook.report.tables import show_table
+
             display(Markdown("**This page ran with these parameters**"))
-            display(params.table(specs))
+            show_table(params.table(specs))  # every cell in full, as the book's other tables
     return params
