@@ -21,7 +21,9 @@ def use_theme() -> None:
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
     installed = {f.name for f in font_manager.fontManager.ttflist}
     cjk = [name for name in _CJK_FAMILIES if name in installed]
-    matplotlib.rcParams["font.family"] = "sans-serif"
+    # Families named one by one: matplotlib falls back glyph by glyph through a list of families,
+    # not through the generic "sans-serif" (Latin from DejaVu Sans, Chinese and Japanese from Noto).
+    matplotlib.rcParams["font.family"] = ["DejaVu Sans", *cjk]
     matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans", *cjk, *matplotlib.rcParams["font.sans-serif"]]
     matplotlib.rcParams["figure.dpi"] = 100
     matplotlib.rcParams["savefig.bbox"] = "tight"
