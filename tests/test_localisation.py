@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tagbook.metrics.ranking import retrieval_precision_at_k
 from tagbook.methods.vse.localisation import (
     QueryError,
     SpatialQuery,
@@ -14,7 +15,6 @@ from tagbook.methods.vse.localisation import (
     map_search_scores,
     parse_mask,
     parse_term,
-    precision_at_k,
     random_regions,
     rank_images,
     region_mask,
@@ -90,8 +90,8 @@ def test_map_search_ranks_the_image_that_matches_the_painting_first():
     scores = map_search_scores(maps, q.query_maps())
     assert scores == pytest.approx([-1.0, 1.0, 0.0])
     assert rank_images(scores, 2).tolist() == [1, 2]
-    assert precision_at_k(scores, np.array([False, True, False]), 1) == 1.0
-    assert precision_at_k(scores, np.array([False, True, False]), 2) == 0.5
+    assert retrieval_precision_at_k(scores, np.array([False, True, False]), 1) == 1.0
+    assert retrieval_precision_at_k(scores, np.array([False, True, False]), 2) == 0.5
     with pytest.raises(ValueError, match="do not match"):
         map_search_scores(maps, np.zeros((2, 7, 7)))
 

@@ -50,6 +50,7 @@ from tagbook.methods.vse.inputs import (
 )
 from tagbook.methods.vse.pooled import PooledVSE, PooledVSEConfig
 from tagbook.metrics.ranking import (
+    retrieval_precision_at_k,
     average_precision,
     mean_average_precision,
     precision_recall_f1_at_k,
@@ -673,7 +674,7 @@ def map_search(data: ChapterData, model: ConvVSE, regions: np.ndarray, queries: 
         scores = search_scores(model, regions, query, query_label_vectors(query, data.vectors))
         relevant = np.array([q.relevant(i) for i in data.pool_idx])
         k = SEARCH_K
-        p_at_k = loc.precision_at_k(scores, relevant, k)
+        p_at_k = retrieval_precision_at_k(scores, relevant, k)
         base = float(relevant.mean())
         parsed[q.name], top[q.name] = query, loc.rank_images(scores, n_top)
         rows.append({"query": q.name, "terms": str(query), "relevant images": int(relevant.sum()), "base rate": base,

@@ -238,3 +238,19 @@ def random_ranking_map(truth: np.ndarray, draws: int = 200, seed: int = 0, over:
         raise ValueError(f"draws must be >= 1, got {draws}")
     rng = np.random.default_rng(seed)
     return np.array([mean_average_precision(rng.random(truth.shape), truth, over=over) for _ in range(draws)])
+
+
+def retrieval_precision_at_k(scores: np.ndarray, relevant: np.ndarray, k: int) -> float:
+    """Share of relevant items among the ``k`` best-scored ones (ties by index, lower first).
+
+    ``scores`` and ``relevant`` are 1-D over a collection (the images a query ranks); an item
+    scored ``-inf`` is never retrieved, but still counts as one of the ``k`` slots.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    relevant = np.asarray(relevant, dtype=bool)
+    if scores.ndim != 1 or relevant.shape != scores.shape:
+        raise ValueError(f"scores {scores.shape} and relevant {relevant.shape} must be 1-D of one length")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= len(scores):
+        raise ValueError(f"k must lie in [1, {len(scores)}], got {k!r}")
+    ranked = predicted_labels(scores[None, :], int(k))[0]
+    return float(sum(relevant[i] for i in ranked if i != EMPTY_SLOT) / k)

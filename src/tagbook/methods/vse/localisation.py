@@ -152,14 +152,6 @@ def rank_images(scores: np.ndarray, k: int) -> np.ndarray:
     return top_k(np.asarray(scores)[None, :], k)[0]
 
 
-def precision_at_k(scores: np.ndarray, relevant: np.ndarray, k: int) -> float:
-    """Share of relevant images among the ``k`` best-scored ones."""
-    relevant = np.asarray(relevant, dtype=bool)
-    if relevant.shape != np.shape(scores):
-        raise ValueError(f"relevant {relevant.shape} and scores {np.shape(scores)} differ in shape")
-    return float(relevant[rank_images(scores, k)].mean())
-
-
 # -- maps to segmentations ----------------------------------------------------------------------
 def upsample_maps(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Bilinear upsampling of ``(N, L, h, w)`` maps to ``(N, L, *size)``."""
