@@ -444,12 +444,12 @@ def test_two_processes_train_the_weights_of_one(two_rank_run, variant):
     assert [blob["world_size"] for blob in ranks] == [2, 2]
     names = ranks[0]["state_dict"].keys()
     assert all(torch.equal(ranks[0]["state_dict"][n], ranks[1]["state_dict"][n]) for n in names)
-    assert ranks[0]["history"] == ranks[1]["history"]
+    assert ranks[0]["losses"] == ranks[1]["losses"]
     model, history = selftest_train(variant, context=DistributedContext())
     reference = model.state_dict()
     for name in names:
         assert torch.allclose(ranks[0]["state_dict"][name], reference[name], rtol=0, atol=SELFTEST_TOLERANCE), name
-    for theirs, ours in zip(ranks[0]["history"], history):
+    for theirs, ours in zip(ranks[0]["losses"], history):
         assert theirs["ranking_loss"] == pytest.approx(ours["ranking_loss"], abs=SELFTEST_TOLERANCE)
         assert (theirs["alignment_loss"] is None) == (ours["alignment_loss"] is None) == (variant == "fme")
     # training moved the weights far more than the tolerance (not two equal initialisations)

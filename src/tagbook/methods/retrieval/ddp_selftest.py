@@ -9,9 +9,7 @@ trained on a made-up problem under ``torchrun`` and compared with a single proce
 
 from __future__ import annotations
 
-import argparse
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ from torch import nn
 from tagbook.methods.retrieval.ame import AME
 from tagbook.methods.retrieval.config import AMEConfig, ame_preset
 from tagbook.training.distributed import DistributedContext
+from tagbook.training.selftest import run_selftest, selftest_main
 
 SELFTEST_IMAGES, SELFTEST_BATCH = 11, 4  # paired: 25 items (last batch 1: an empty shard); mixed: 43
 SELFTEST_VARIANTS = ("ame", "released", "fme")
@@ -87,49 +86,13 @@ def _history_gap(a: list[dict], b: list[dict]) -> float:
 
 
 def _selftest(out: Path | None, timeout_s: float) -> int:
-    ctx = DistributedContext.from_environment(timeout=timedelta(seconds=timeout_s))
-    failed = False
-    try:
-        for variant in SELFTEST_VARIANTS:
-            model, history = selftest_train(variant)
-            spread = ctx.max_difference_from_main(model)
-            if out is not None:
-                out.mkdir(parents=True, exist_ok=True)
-                torch.save({"state_dict": model.state_dict(), "history": history, "world_size": ctx.world_size},
-                           out / f"{variant}.rank{ctx.rank}.pt")
-            if not ctx.is_main:
-                continue
-            report = f"{variant:9s} {ctx.world_size} process(es): ranks differ by {spread:.1e}"
-            ok = spread == 0.0
-            if out is None:  # with --out the caller compares the saved weights with one process itself
-                reference, reference_history = selftest_train(variant, context=DistributedContext())
-                gap = max((a - b).abs().max().item() for a, b in zip(model.parameters(), reference.parameters()))
-                loss_gap = _history_gap(history, reference_history)
-                ok = ok and gap < SELFTEST_TOLERANCE and loss_gap < SELFTEST_TOLERANCE
-                report += (f"; against 1 process: weights {gap:.1e}, epoch losses {loss_gap:.1e} "
-                           f"(tolerance {SELFTEST_TOLERANCE:.0e})")
-            failed |= not ok
-            print(f"{report} -> {'ok' if ok else 'FAILED'}")
-    finally:
-        ctx.cleanup()
-    return int(failed)
+    # with --out the caller compares the saved weights with one process itself
+    return run_selftest(lambda variant, ctx: selftest_train(variant, context=ctx), SELFTEST_VARIANTS, out, timeout_s,
+                        tolerance=SELFTEST_TOLERANCE, loss_gap=_history_gap, compare_when_saving=False)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tagbook.methods.retrieval.ddp_selftest",
-        description="Data-parallel check: torchrun --standalone --nproc_per_node 2 -m "
-                    "tagbook.methods.retrieval.ddp_selftest --selftest",
-    )
-    parser.add_argument("--selftest", action="store_true", help="train tiny AME models; compare with one process")
-    parser.add_argument("--out", type=Path, help="save each rank's trained weights and losses here (and leave "
-                                                 "the comparison with one process to the caller)")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the other ranks")
-    args = parser.parse_args(argv)
-    if not args.selftest:
-        parser.print_help()
-        return 2
-    return _selftest(args.out, args.timeout)
+    return selftest_main(argv, "tagbook.methods.retrieval.ddp_selftest", "AME models", _selftest)
 
 
 if __name__ == "__main__":
