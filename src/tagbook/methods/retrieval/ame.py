@@ -32,7 +32,6 @@ Training runs unchanged under ``torchrun`` (:mod:`tagbook.methods.retrieval.trai
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -47,6 +46,7 @@ from tagbook.methods.retrieval.vocabulary import SharedVocabulary
 from tagbook.seeding import seed_everything
 from tagbook.text.align import procrustes
 from tagbook.training.distributed import DistributedContext
+from tagbook.training.checkpoints import config_from_checkpoint, load_checkpoint, save_checkpoint
 
 __all__ = ["AME", "AMEConfig", "ame_preset", "lexicon_pairs"]
 
@@ -264,36 +264,18 @@ class AME:
     def save(self, path: str | Path, **metadata) -> Path:
         """Save config, vocabulary, weights, alignment matrices, histories and ``metadata``."""
         network = self._network()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({
-            "kind": "ame",
-            "config": asdict(self.config),
-            "languages": list(self.languages_),
-            "vocabulary": self.vocabulary_.to_dict(),
-            "image_dim": network.images.fc.in_features,
-            "network": network.state_dict(),
-            "matrices": self.matrices_.state_dict(),
-            "history": self.history_,
-            "monitored": self.monitored_,
-            "metadata": metadata,
-        }, path)
-        return path
+        return save_checkpoint(
+            path, "ame", self.config,
+            languages=list(self.languages_), vocabulary=self.vocabulary_.to_dict(),
+            image_dim=network.images.fc.in_features, network=network.state_dict(),
+            matrices=self.matrices_.state_dict(), history=self.history_, monitored=self.monitored_, metadata=metadata,
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> tuple["AME", dict]:
         """Load a model saved with :meth:`save`; returns ``(model, metadata)``."""
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"model file not found: {path}")
-        try:
-            blob = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad file
-            raise ValueError(f"{path} is not a tagbook AME model file ({exc})") from exc
-        if not isinstance(blob, dict) or blob.get("kind") != "ame":
-            raise ValueError(f"{path} is not a tagbook AME model file")
-        known = {f.name for f in fields(AMEConfig)}
-        model = cls(AMEConfig(**{k: v for k, v in blob["config"].items() if k in known}))
+        blob = load_checkpoint(path, "ame", "AME model")
+        model = cls(config_from_checkpoint(blob, AMEConfig))
         model.languages_ = tuple(blob["languages"])
         model.vocabulary_ = SharedVocabulary.from_dict(blob["vocabulary"])
         config = model.config

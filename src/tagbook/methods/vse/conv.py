@@ -27,7 +27,7 @@ Labels never shown in training (zero-shot) are scored the same way, from their w
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from tagbook.seeding import seed_everything
+from tagbook.training.checkpoints import config_from_checkpoint, load_checkpoint, save_checkpoint
 from tagbook.training.label_sampling import (
     LabelSamplingConfig,
     as_tensor,
@@ -237,36 +238,17 @@ class ConvVSE:
         head = self._head()
         if self.backbone is not None:
             raise NotImplementedError("saving a fine-tuned backbone is not supported; save the head of a frozen-backbone model")
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(
-            {
-                "kind": "conv_vse",
-                "config": asdict(self.config),
-                "in_channels": head.in_channels,
-                "embed_dim": head.embed_dim,
-                "state_dict": head.state_dict(),
-                "history": self.history_,
-                "metadata": metadata,
-            },
-            path,
+        return save_checkpoint(
+            path, "conv_vse", self.config,
+            in_channels=head.in_channels, embed_dim=head.embed_dim, state_dict=head.state_dict(),
+            history=self.history_, metadata=metadata,
         )
-        return path
 
     @classmethod
     def load(cls, path: str | Path) -> tuple["ConvVSE", dict]:
         """Load a model saved with :meth:`save`; returns ``(model, metadata)``."""
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"model file not found: {path}")
-        try:
-            blob = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad file
-            raise ValueError(f"{path} is not a tagbook conv-level VSE model file ({exc})") from exc
-        if not isinstance(blob, dict) or blob.get("kind") != "conv_vse":
-            raise ValueError(f"{path} is not a tagbook conv-level VSE model file")
-        known = {f.name for f in fields(ConvVSEConfig)}
-        model = cls(ConvVSEConfig(**{k: v for k, v in blob["config"].items() if k in known}))
+        blob = load_checkpoint(path, "conv_vse", "conv-level VSE model")
+        model = cls(config_from_checkpoint(blob, ConvVSEConfig))
         model.head = ConvVSEHead(blob["in_channels"], blob["embed_dim"], model.config)
         model.head.load_state_dict(blob["state_dict"])
         model.head.eval()
