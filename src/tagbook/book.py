@@ -60,6 +60,7 @@ from tagbook.report import (
     run_this_chapter,
     write_claims_page,
 )
+from tagbook.report.claims import jsonable
 
 RESULTS_TAG = "results-at-a-glance"
 RUN_TAG = "run-this-chapter"
@@ -289,14 +290,6 @@ def kernel_environment(variables: Mapping[str, str] = KERNEL_ENVIRONMENT) -> Ite
                 os.environ[name] = value
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return str(value)
-
-
 def _chapter_specs(source: Path, notebook: Any) -> dict[str, ParamSpec]:
     has_parameters = any(c.cell_type == "code" and "parameters" in _tags(c) for c in notebook.cells)
     return read_parameter_specs(source) if has_parameters else {}
@@ -309,7 +302,7 @@ def write_run_record(path: Path, chapter: str, notebook: str, seconds: float, va
         "chapter": chapter,
         "notebook": notebook,
         "seconds": round(float(seconds), 3),
-        "parameters": {k: _jsonable(v) for k, v in values.items()},
+        "parameters": {k: jsonable(v) for k, v in values.items()},
         "command": command,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

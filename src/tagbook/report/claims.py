@@ -214,7 +214,7 @@ class ClaimsLedger:
         records = []
         for claim in self.claims:
             record = asdict(claim)
-            record["parameters"] = {k: _jsonable(v) for k, v in self.parameters.items()}
+            record["parameters"] = {k: jsonable(v) for k, v in self.parameters.items()}
             record["written"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
             records.append(record)
         tmp = self.path.with_suffix(".json.tmp")
@@ -226,11 +226,13 @@ class ClaimsLedger:
         return claims_table([asdict(c) for c in self.claims])
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A parameter value as JSON keeps it: numbers, strings, booleans and None as they are, lists
+    and tuples element by element, anything else as its text."""
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return str(value)
 
 
