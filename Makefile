@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt requirements/no-deps.txt
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 # MathJax 3 from npm, served from the book's own folder (never from a CDN).
 mathjax: $(MATHJAX_DIR)/tex-chtml.js
