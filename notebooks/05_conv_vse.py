@@ -53,7 +53,7 @@ from IPython.display import Markdown, display
 
 from tagbook.experiments import kovacs2019 as k19
 from tagbook.methods.vse.inputs import conv_features
-from tagbook.report import ClaimsLedger, use_theme
+from tagbook.report import ClaimsLedger, show_table, use_theme
 from tagbook.seeding import seed_everything
 
 
@@ -144,7 +144,7 @@ md(f"Learned pooling weight of the conv-level model: α = {conv_model.head.avg_w
 # %% tags=["show-input"]
 models = {"conv-level": conv_model, "pooled": pooled_model}
 classification = k19.classification(data, models, config)  # model.score(conv maps, label vectors) -> (images, labels)
-classification.table
+show_table(classification.table)  # a dash where chance has no value (P, R, F1 and mAP of seen labels)
 
 # %% [markdown]
 # Per kind of label (seen labels, test images, mAP):
