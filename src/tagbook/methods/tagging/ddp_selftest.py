@@ -11,9 +11,7 @@ on rank 0, how far they are from the same training in one process.
 
 from __future__ import annotations
 
-import argparse
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +21,7 @@ from tagbook.methods.tagging.drel import DREL, DRELConfig
 from tagbook.methods.tagging.synthetic import planted_problem
 from tagbook.methods.tagging.wsabie import WSABIE, WSABIEConfig
 from tagbook.training.distributed import DistributedContext
+from tagbook.training.selftest import run_selftest, selftest_main
 
 SELFTEST_VARIANTS = ("drel", "wsabie")
 # 11 images in batches of 5 (DREL: 5, 5, 1 images; WSABIE: its pairs likewise): uneven shards
@@ -55,44 +54,12 @@ def selftest_train(variant: str, context: DistributedContext | None = None) -> t
 
 
 def _selftest(out: Path | None, timeout_s: float) -> int:
-    ctx = DistributedContext.from_environment(timeout=timedelta(seconds=timeout_s))
-    failed = False
-    try:
-        for variant in SELFTEST_VARIANTS:
-            model, losses = selftest_train(variant, context=ctx)
-            spread = ctx.max_difference_from_main(model)
-            if out is not None:
-                out.mkdir(parents=True, exist_ok=True)
-                torch.save({"state_dict": model.state_dict(), "losses": losses, "world_size": ctx.world_size},
-                           out / f"{variant}.rank{ctx.rank}.pt")
-            if not ctx.is_main:
-                continue
-            reference, reference_losses = selftest_train(variant, context=DistributedContext())
-            gap = max((a - b).abs().max().item() for a, b in zip(model.parameters(), reference.parameters()))
-            loss_gap = max(abs(a - b) for a, b in zip(losses, reference_losses))
-            ok = spread == 0.0 and gap < SELFTEST_TOLERANCE and loss_gap < SELFTEST_TOLERANCE
-            failed |= not ok
-            print(f"{variant:7s} {ctx.world_size} process(es): ranks differ by {spread:.1e}; "
-                  f"against 1 process: weights {gap:.1e}, epoch losses {loss_gap:.1e} "
-                  f"(tolerance {SELFTEST_TOLERANCE:.0e}) -> {'ok' if ok else 'FAILED'}")
-    finally:
-        ctx.cleanup()
-    return int(failed)
+    return run_selftest(lambda variant, ctx: selftest_train(variant, context=ctx), SELFTEST_VARIANTS, out, timeout_s,
+                        tolerance=SELFTEST_TOLERANCE)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tagbook.methods.tagging.ddp_selftest",
-        description="torchrun --standalone --nproc_per_node 2 -m tagbook.methods.tagging.ddp_selftest --selftest",
-    )
-    parser.add_argument("--selftest", action="store_true", help="train tiny models; compare with one process")
-    parser.add_argument("--out", type=Path, help="also save each rank's trained weights and losses here")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the other ranks")
-    args = parser.parse_args(argv)
-    if not args.selftest:
-        parser.print_help()
-        return 2
-    return _selftest(args.out, args.timeout)
+    return selftest_main(argv, "tagbook.methods.tagging.ddp_selftest", "DREL and WSABIE models", _selftest)
 
 
 if __name__ == "__main__":

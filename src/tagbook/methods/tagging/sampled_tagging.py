@@ -53,7 +53,7 @@ Words that no training step touched are recorded (``touched_``) for the out-of-v
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +70,7 @@ from tagbook.methods.tagging.inputs import (
     check_seed,
 )
 from tagbook.methods.tagging.negative_sampling import NEGATIVE_SCHEMES, make_negative_sampler, sample_positives
+from tagbook.training.checkpoints import load_checkpoint, save_checkpoint
 from tagbook.methods.tagging.oov_update import OOVUpdateConfig, OOVUpdateResult, update_unseen_vectors
 from tagbook.methods.tagging.sampled_inputs import (
     as_tag_rows,
@@ -423,39 +424,24 @@ class SampledTagger(WordSpaceScorer):
     def save(self, path: str | Path, **metadata) -> Path:
         """Write config, network, word tables, touched rows and ``metadata`` to ``path``."""
         self._check_fitted()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(
-            {
-                "kind": "sampled_tagger",
-                "class": type(self).__name__,
-                "config": asdict(self.config),
-                "n_features": self.net.n_features,
-                "state_dict": self.net.state_dict(),
-                "scaler": (torch.from_numpy(self.scaler.mean), torch.from_numpy(self.scaler.scale)),
-                "word_vectors": torch.from_numpy(np.ascontiguousarray(self.word_vectors_)),
-                "initial_word_vectors": torch.from_numpy(self.initial_word_vectors_),
-                "touched": torch.from_numpy(self.touched_),
-                "frequencies": torch.from_numpy(self.frequencies_),
-                "history": list(self.history_),
-                "metadata": metadata,
-            },
-            path,
+        return save_checkpoint(
+            path, "sampled_tagger", self.config,
+            **{"class": type(self).__name__},
+            n_features=self.net.n_features,
+            state_dict=self.net.state_dict(),
+            scaler=(torch.from_numpy(self.scaler.mean), torch.from_numpy(self.scaler.scale)),
+            word_vectors=torch.from_numpy(np.ascontiguousarray(self.word_vectors_)),
+            initial_word_vectors=torch.from_numpy(self.initial_word_vectors_),
+            touched=torch.from_numpy(self.touched_),
+            frequencies=torch.from_numpy(self.frequencies_),
+            history=list(self.history_),
+            metadata=metadata,
         )
-        return path
 
     @classmethod
     def load(cls, path: str | Path) -> tuple["SampledTagger", dict]:
         """Load a model written by :meth:`save`; returns ``(model, metadata)``."""
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"model file not found: {path}")
-        try:
-            blob = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad file
-            raise ValueError(f"{path} is not a tagbook sampled-tagger model file ({exc})") from exc
-        if not isinstance(blob, dict) or blob.get("kind") != "sampled_tagger":
-            raise ValueError(f"{path} is not a tagbook sampled-tagger model file")
+        blob = load_checkpoint(path, "sampled_tagger", "sampled-tagger model")
         known = {f.name for f in fields(cls.config_class)}
         settings = {k: v for k, v in blob["config"].items() if k in known}
         settings["hidden"] = tuple(settings.get("hidden", ()))
