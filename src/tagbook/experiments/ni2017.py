@@ -484,9 +484,11 @@ def record_sampled_vs_full_claim(ledger, runs, tier: str = "toy", margin: float 
     paper_gap = _paper_f1("Proposed") - _paper_f1("Full cross-entropy")
     return _pairwise_claim(
         ledger, "sampled_matches_full",
-        f"The sampled objective (S+Opt+X-Ent) matches the full one (Opt+X-Ent) in F1@5 within {margin:g} points",
-        "sampled training matches full F1", runs, [("S+Opt+X-Ent", "Opt+X-Ent")], margin, tier,
-        f"toy world, {TOP_K} tags per image; tolerance {margin:g} points", f"{paper_gap:+.0f} F1 points (IA)")
+        f"The sampled objective (S+Opt+X-Ent) loses at most {margin:g} F1@5 points against the full one (Opt+X-Ent)",
+        "sampling costs little F1", runs, [("S+Opt+X-Ent", "Opt+X-Ent")], margin, tier,
+        f"toy world, {TOP_K} tags per image; one-sided tolerance {margin:g} points (a sampled model far ahead "
+        "means the full one is under-trained at this epoch budget, not that the two match)",
+        f"{paper_gap:+.0f} F1 points (IA)")
 
 
 def record_optimised_claim(ledger, runs, tier: str = "toy"):
