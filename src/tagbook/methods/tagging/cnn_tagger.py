@@ -13,6 +13,8 @@ CNN_softmax, CNN_hingeloss and CNN_WARP baselines of He et al. (2015, Table 2):
   :math:`L(\\text{rank})` (:mod:`tagbook.methods.tagging.warp`).
 
 Each loss is averaged over what it sums (images for softmax, pairs for the two ranking losses).
+The pairwise hinge forms a ``(batch, T, T)`` array: fine for NUS-WIDE's 81 concepts, not for
+tens of thousands of tags (WARP samples instead).
 
 What is trained: a new linear tag layer on top of a ``trunk``, a module mapping cached inputs
 to feature vectors (the last stages of an ImageNet backbone whose frozen stem's activations are

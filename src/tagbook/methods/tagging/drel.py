@@ -33,8 +33,12 @@ Choices the paper leaves open, made here:
   triplets for it: a relevant and an irrelevant tag, each uniformly and independently (with
   replacement). A step takes ``batch_size`` images, computes each image's latent vector once
   and the loss over all its triplets, so the image tower runs once per image, not per triplet.
-- **Initialisation.** Linear layers use torch's default; tag embeddings are standard normal;
-  :math:`\\mathbf{M}` starts as the identity plus Gaussian noise of standard deviation
+- **Initialisation.** Tower weights are Glorot-uniform times ``init_gain = 4`` (Glorot and
+  Bengio's advice for the logistic sigmoid), biases zero: with torch's default (or gain 1) the
+  latent vectors barely vary between images at the start and training stalls at ranking tags
+  by popularity (on :func:`~tagbook.methods.tagging.synthetic.planted_problem`, 30 tags:
+  precision at 3 of 0.15, chance 0.07, against 0.36 with gain 4). Tag embeddings are standard
+  normal; :math:`\\mathbf{M}` starts as the identity plus Gaussian noise of standard deviation
   ``metric_init_std``, scaled by ``1 / latent_dim`` so that the first scores are of order one.
 - **Inputs.** Features are standardised per dimension on the training images
   (``standardise=True``): a sigmoid layer saturates on raw low-level features.
@@ -170,14 +174,12 @@ class DRELNet(nn.Module):
 
     def forward(self, x: torch.Tensor, positives: torch.Tensor, negatives: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Scores ``(s+, s-)``, each ``(B, n)``, of each image's ``n`` relevant and irrelevant tags."""
-        projected = self.image_latent(x) @ self.metric.T  # (B, d): M x~
         tags, inverse = torch.unique(torch.cat([positives, negatives], dim=1), return_inverse=True)
-        tag_lat = self.tag_latent(tags)  # each distinct tag of the batch once
+        # every image against each distinct tag of the batch, (B, U), then the triplets' entries:
+        # a small matrix product and a gather, cheaper than (B, n, d) gathers and their backward
+        scores = self.relevance(self.image_latent(x), self.tag_latent(tags))
         n = positives.shape[1]
-        pos_lat, neg_lat = tag_lat[inverse[:, :n]], tag_lat[inverse[:, n:]]  # (B, n, d)
-        s_pos = (pos_lat * projected[:, None, :]).sum(-1)
-        s_neg = (neg_lat * projected[:, None, :]).sum(-1)
-        return s_pos, s_neg
+        return scores.gather(1, inverse[:, :n]), scores.gather(1, inverse[:, n:])
 
 
 def triplet_hinge(s_pos: torch.Tensor, s_neg: torch.Tensor, margin: float) -> torch.Tensor:

@@ -30,10 +30,10 @@ class PlainSGD:
         for i, p in enumerate(self.params):
             if p.grad is None:
                 continue
-            g = p.grad if self.weight_decay == 0 else p.grad + self.weight_decay * p
+            g = p.grad if self.weight_decay == 0 else p.grad.add(p, alpha=self.weight_decay)
             if self.momentum:
                 v = self._velocity[i]
                 v = g.clone() if v is None else v.mul_(self.momentum).add_(g)
                 self._velocity[i] = v
                 g = v
-            p.sub_(self.learning_rate * g)
+            p.add_(g, alpha=-self.learning_rate)
