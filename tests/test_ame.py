@@ -2,18 +2,11 @@
 encoder, the baselines by configuration, persistence, and data-parallel training."""
 
 import dataclasses
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-import torch.distributed as dist
 
-import tagbook
 from tagbook.methods.retrieval import AME, AMEConfig, SharedVocabulary, ame_preset, lexicon_pairs
 from tagbook.methods.retrieval.ddp_selftest import (
     SELFTEST_TOLERANCE,
@@ -34,8 +27,8 @@ from tagbook.methods.retrieval.networks import AlignmentMatrices, CaptionEncoder
 from tagbook.methods.retrieval.training import batch_ranking_loss, epoch_items, TrainingData
 from tagbook.metrics.retrieval import recall_at_k
 from tagbook.training.distributed import DistributedContext
+from ddp_launch import run_two_process_selftest
 
-LAUNCH = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
 QUICK = dict(joint_dim=8, gru_width=8, batch_size=8, show_progress=False, num_threads=1)
 
 
@@ -414,28 +407,9 @@ def test_bad_configurations_and_inputs_fail_clearly():
 # -- the known answer: 2 processes == 1 process -----------------------------------------------------
 @pytest.fixture(scope="module")
 def two_rank_run(tmp_path_factory):
-    """The AME self-test under torchrun with 2 CPU processes; the folder of each rank's weights."""
-    if not (dist.is_available() and dist.is_gloo_available()):
-        pytest.skip("this torch build has no gloo backend")
-    out = tmp_path_factory.mktemp("ame_ddp")
-    src = str(Path(tagbook.__file__).resolve().parents[1])
-    env = {k: v for k, v in os.environ.items() if k not in LAUNCH}
-    env.update(PYTHONPATH=os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")])), OMP_NUM_THREADS="1")
-    command = [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-        "-m", "tagbook.methods.retrieval.ddp_selftest", "--selftest", "--out", str(out), "--timeout", "90",
-    ]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    try:
-        log, _ = proc.communicate(timeout=180)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # torchrun and its two workers
-        log, _ = proc.communicate()
-        pytest.fail(f"the 2-process run did not finish in 180 s:\n{log[-3000:]}")
-    assert proc.returncode == 0, f"torchrun failed ({proc.returncode}):\n{log[-3000:]}"
-    assert log.count("2 process(es)") == len(SELFTEST_VARIANTS), log[-3000:]
-    return out
+    """The self-test under torchrun with 2 CPU processes; the folder of each rank's saved weights."""
+    return run_two_process_selftest("tagbook.methods.retrieval.ddp_selftest", tmp_path_factory.mktemp("ame_ddp"), len(SELFTEST_VARIANTS),
+                                    rank_timeout_s=90, timeout_s=180)
 
 
 @pytest.mark.parametrize("variant", SELFTEST_VARIANTS)

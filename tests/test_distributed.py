@@ -1,10 +1,5 @@
 """Data-parallel training: two gloo processes under torchrun train the weights one process trains."""
 
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,12 +7,12 @@ import torch
 import torch.distributed as dist
 from torch.nn import functional as F
 
-import tagbook
 from tagbook.methods.vse.ddp_selftest import SELFTEST_TOLERANCE, SELFTEST_VARIANTS, selftest_model, selftest_problem, selftest_train
 from tagbook.training.distributed import DistributedContext
 from tagbook.methods.vse.conv import ConvVSEConfig, ConvVSEHead
 from tagbook.training.label_sampling import sample_label_sets, train_label_sampling, unit_rows
 from tagbook.seeding import seed_everything
+from ddp_launch import run_two_process_selftest
 
 LAUNCH = {
     "RANK": "0", "WORLD_SIZE": "2", "LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500",
@@ -27,28 +22,9 @@ LAUNCH = {
 # -- the known answer: 2 processes == 1 process ------------------------------------------------
 @pytest.fixture(scope="module")
 def two_rank_run(tmp_path_factory):
-    """Run the self-test under torchrun with 2 CPU processes; return the folder of saved weights."""
-    if not (dist.is_available() and dist.is_gloo_available()):
-        pytest.skip("this torch build has no gloo backend")
-    out = tmp_path_factory.mktemp("ddp")
-    src = str(Path(tagbook.__file__).resolve().parents[1])  # the tagbook this test imports
-    env = {k: v for k, v in os.environ.items() if k not in LAUNCH}
-    env.update(PYTHONPATH=os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")])), OMP_NUM_THREADS="1")
-    command = [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-        "-m", "tagbook.methods.vse.ddp_selftest", "--selftest", "--out", str(out), "--timeout", "60",
-    ]  # --standalone: the rendezvous takes a free port itself
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    try:
-        log, _ = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # torchrun and its two workers
-        log, _ = proc.communicate()
-        pytest.fail(f"the 2-process run did not finish in 120 s:\n{log[-3000:]}")
-    assert proc.returncode == 0, f"torchrun failed ({proc.returncode}):\n{log[-3000:]}"
-    assert log.count("2 process(es)") == len(SELFTEST_VARIANTS), log[-3000:]  # rank 0's report only
-    return out
+    """The self-test under torchrun with 2 CPU processes; the folder of each rank's saved weights."""
+    return run_two_process_selftest("tagbook.methods.vse.ddp_selftest", tmp_path_factory.mktemp("ddp"), len(SELFTEST_VARIANTS),
+                                    rank_timeout_s=60, timeout_s=120)
 
 
 @pytest.mark.parametrize("variant", SELFTEST_VARIANTS)
