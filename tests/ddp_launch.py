@@ -41,3 +41,24 @@ def run_two_process_selftest(module: str, out: Path, n_variants: int, rank_timeo
     assert proc.returncode == 0, f"torchrun failed ({proc.returncode}):\n{log[-3000:]}"
     assert log.count("2 process(es)") == n_variants, log[-3000:]  # rank 0's report only
     return out
+
+
+def identical_ranks(out: Path, variant: str) -> list[dict]:
+    """Both ranks' saved blobs for ``variant``, checked to come from a world of 2 with bit-identical
+    weights and the same (global) epoch losses; DDP must keep the copies equal."""
+    import torch
+
+    ranks = [torch.load(out / f"{variant}.rank{r}.pt", weights_only=True) for r in (0, 1)]
+    assert [blob["world_size"] for blob in ranks] == [2, 2]
+    names = ranks[0]["state_dict"].keys()
+    assert all(torch.equal(ranks[0]["state_dict"][n], ranks[1]["state_dict"][n]) for n in names)
+    assert ranks[0]["losses"] == ranks[1]["losses"]
+    return ranks
+
+
+def assert_weights_close(trained: dict, reference: dict, tolerance: float) -> None:
+    """Every tensor of a 2-process run within ``tolerance`` of the same training in one process."""
+    import torch
+
+    for name, tensor in trained.items():
+        assert torch.allclose(tensor, reference[name], rtol=0, atol=tolerance), name

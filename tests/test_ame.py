@@ -27,7 +27,7 @@ from tagbook.methods.retrieval.networks import AlignmentMatrices, CaptionEncoder
 from tagbook.methods.retrieval.training import batch_ranking_loss, epoch_items, TrainingData
 from tagbook.metrics.retrieval import recall_at_k
 from tagbook.training.distributed import DistributedContext
-from ddp_launch import run_two_process_selftest
+from ddp_launch import assert_weights_close, identical_ranks, run_two_process_selftest
 
 QUICK = dict(joint_dim=8, gru_width=8, batch_size=8, show_progress=False, num_threads=1)
 
@@ -414,15 +414,10 @@ def two_rank_run(tmp_path_factory):
 
 @pytest.mark.parametrize("variant", SELFTEST_VARIANTS)
 def test_two_processes_train_the_weights_of_one(two_rank_run, variant):
-    ranks = [torch.load(two_rank_run / f"{variant}.rank{r}.pt", weights_only=True) for r in (0, 1)]
-    assert [blob["world_size"] for blob in ranks] == [2, 2]
-    names = ranks[0]["state_dict"].keys()
-    assert all(torch.equal(ranks[0]["state_dict"][n], ranks[1]["state_dict"][n]) for n in names)
-    assert ranks[0]["losses"] == ranks[1]["losses"]
+    ranks = identical_ranks(two_rank_run, variant)
     model, history = selftest_train(variant, context=DistributedContext())
     reference = model.state_dict()
-    for name in names:
-        assert torch.allclose(ranks[0]["state_dict"][name], reference[name], rtol=0, atol=SELFTEST_TOLERANCE), name
+    assert_weights_close(ranks[0]["state_dict"], reference, SELFTEST_TOLERANCE)
     for theirs, ours in zip(ranks[0]["losses"], history):
         assert theirs["ranking_loss"] == pytest.approx(ours["ranking_loss"], abs=SELFTEST_TOLERANCE)
         assert (theirs["alignment_loss"] is None) == (ours["alignment_loss"] is None) == (variant == "fme")

@@ -12,7 +12,7 @@ from tagbook.training.distributed import DistributedContext
 from tagbook.methods.vse.conv import ConvVSEConfig, ConvVSEHead
 from tagbook.training.label_sampling import sample_label_sets, train_label_sampling, unit_rows
 from tagbook.seeding import seed_everything
-from ddp_launch import run_two_process_selftest
+from ddp_launch import assert_weights_close, identical_ranks, run_two_process_selftest
 
 LAUNCH = {
     "RANK": "0", "WORLD_SIZE": "2", "LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500",
@@ -29,18 +29,13 @@ def two_rank_run(tmp_path_factory):
 
 @pytest.mark.parametrize("variant", SELFTEST_VARIANTS)
 def test_two_processes_train_the_weights_of_one(two_rank_run, variant):
-    ranks = [torch.load(two_rank_run / f"{variant}.rank{r}.pt", weights_only=True) for r in (0, 1)]
-    assert [blob["world_size"] for blob in ranks] == [2, 2]
+    ranks = identical_ranks(two_rank_run, variant)
     names = ranks[0]["state_dict"].keys()
-    # DDP keeps the ranks' copies bit-identical, and both log the same global epoch losses
-    assert all(torch.equal(ranks[0]["state_dict"][n], ranks[1]["state_dict"][n]) for n in names)
-    assert ranks[0]["losses"] == ranks[1]["losses"]
     # the same training in this (single) process: equal up to float32 rounding
     # (see SELFTEST_TOLERANCE: measured gaps < 1e-7; without shard weights about 1e-2)
     model, losses = selftest_train(variant, context=DistributedContext())
     reference = model.state_dict()
-    for name in names:
-        assert torch.allclose(ranks[0]["state_dict"][name], reference[name], rtol=0, atol=SELFTEST_TOLERANCE), name
+    assert_weights_close(ranks[0]["state_dict"], reference, SELFTEST_TOLERANCE)
     assert np.allclose(ranks[0]["losses"], losses, rtol=0, atol=SELFTEST_TOLERANCE)
     # and training moved the weights far more than that (not two equal initialisations)
     head, backbone, _ = selftest_model(variant)
