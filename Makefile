@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MATHJAX_VERSION := 3.2.2
 MATHJAX_DIR := book/_static_vendor/mathjax
 
-.PHONY: book test venv mathjax browser-check browser-deps bench lock clean
+.PHONY: book test venv mathjax browser-check browser-deps bench lock clean lab
 
 venv: $(STAMP)
 
@@ -31,8 +31,21 @@ $(MATHJAX_DIR)/tex-chtml.js:
 	npm install --silent --no-audit --no-fund --prefix .cache/mathjax mathjax@$(MATHJAX_VERSION)
 	cp -r .cache/mathjax/node_modules/mathjax/es5/. $(MATHJAX_DIR)/
 
+# Executes only the chapters whose inputs changed; FORCE=1 executes all, ONLY="03 05" just those.
 book: $(STAMP) mathjax
-	$(VENV)/bin/tagbook book
+	$(VENV)/bin/tagbook book $(if $(FORCE),--force) $(if $(ONLY),--only $(ONLY))
+
+# Optional: the chapters as notebooks in JupyterLab, through Jupytext (the `lab` extra; the
+# default set-up never needs it). The overrides open the .py sources as notebooks on a double click.
+LAB_STAMP := $(VENV)/.lab-installed
+$(LAB_STAMP): $(STAMP) requirements/lab.txt requirements/jupyterlab-overrides.json
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -c requirements/lab.txt -e '.[lab]'
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp requirements/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 browser-deps:
 	bash scripts/install-browser.sh

@@ -37,6 +37,7 @@
 n_images = 400  # [16, 20000] number of images to generate
 seed = 0  # [0, 4294967295] random seed
 image_size = 64  # [64, 224] image side in pixels
+n_unseen = 10  # [1, 30] object labels held out of training in the zero-shot split
 
 # %%
 from tagbook.params import chapter_parameters
@@ -211,8 +212,20 @@ md(
     f"{NOISE_TAGS_PER_IMAGE} irrelevant tags per image. The fit gives **s = {zipf.exponent:.3f}** "
     f"(95% interval {low:.3f} to {high:.3f}) and **λ = {zipf.tags_per_image:.2f}**"
     + (f"; left out as a word of the picture channels too: {', '.join(zipf.excluded_tags)}." if zipf.excluded_tags else ".")
-    + " Left: every tag of the world by its rank among them, the object names at the head; right: the long-tail "
+    + " Left: every tag of the world by its rank among them (names from the picture and long-tail tags in two "
+    "colours); right: the long-tail "
     "tags by their rank in the vocabulary, averaged over bins of doubling width (bins no image reached are not drawn)."
+)
+md(
+    "**Two exponents.** On the right, the dashed line is the law the world draws its irrelevant tags "
+    f"from (the configured exponent s = {ZIPF_EXPONENT}); the solid line is the law fitted to this world's "
+    f"tags (s = {zipf.exponent:.3f}, its 95% interval in the legend). Where the two lines lie on top of each "
+    "other, the fit has recovered the law the world was built with; the claim `ugc-zipf-exponent` checks "
+    "that the configured value lies in the fitted interval. The left panel is not a third estimate: there "
+    "the tags are ranked by their own counts among the tags that occurred, and its tail is a flat run of "
+    "tags that reached exactly one image (most of the vocabulary reached none and is not drawn). A straight "
+    "line through that panel would mix the law with this floor of ones (exercise 2); the fit on the right "
+    "uses each tag's rank in the vocabulary, the tags no image carried included."
 )
 
 # %%
@@ -279,7 +292,7 @@ show_table(summary.corpus_statistics(5000, seed=params.seed))
 # also names another label, such as *bank*, is left out of that check).
 
 # %% tags=["show-input"]
-zs = world.zero_shot_split(n_unseen=10, seed=params.seed)
+zs = world.zero_shot_split(n_unseen=params.n_unseen, seed=params.seed)
 
 # %%
 show_table(tw.split_table(world, zs))
@@ -307,12 +320,24 @@ show_table(ledger.table(), index=False)
 # %% [markdown]
 # ## Exercises
 #
-# 1. Rerun the chapter with `n_images` 4000. How much narrower does the interval of the Zipf
-#    exponent get, and does it narrow as $1/\sqrt{n}$?
-# 2. Fit the exponent by least squares on the log-log rank-frequency plot of the long-tail tags
-#    instead (ranks among the tags seen, not in the vocabulary). How does it compare with the
-#    configured exponent, and how does that change with fewer images? Why?
-# 3. Count, over all images, how often the word-by-word translation of a polysemous label is the
-#    right one for the object in the picture.
-# 4. Draw a zero-shot split with `n_unseen` 30: what share of the training images is lost, and how
-#    does it compare with the share of the categories held out? Why?
+# Each exercise says what to change, asks you to write down a prediction first, and gives the
+# command that checks it (it reruns this chapter and rebuilds its page).
+#
+# 1. **More images, a narrower interval.** Change `n_images` from 400 to 1600. *Predict first:*
+#    how much narrower does the 95% interval of the Zipf exponent get (a standard error shrinks as
+#    $1/\sqrt{n}$)? Check: `tagbook run 00 -p n_images 1600`, and compare the interval in the
+#    *Fitting the long tail* table with this page's.
+# 2. **A slope is not an exponent.** In `tagbook.experiments.toy_world`, add a least-squares fit
+#    of a line to the long-tail points of the left panel (log count against log rank among the
+#    tags seen) and print its slope next to the fitted $s$. *Predict first:* is the slope steeper
+#    or shallower than $-s$, and does the gap grow or shrink with fewer images? Check:
+#    `tagbook run 00 -p n_images 100` and `tagbook run 00 -p n_images 1600`.
+# 3. **Another seed, another world.** Change `seed` to 1, 2 and 3. *Predict first:* in how many
+#    of 20 seeds would you expect the configured exponent to fall outside its 95% interval, and
+#    which tables change, which stay the same? Check: `tagbook run 00 -p seed 1` (then 2, 3).
+# 4. **Holding out more labels.** Change `n_unseen` from 10 to 30. *Predict first:* does the share
+#    of training images lost grow in proportion to the share of the categories held out, faster or
+#    slower? Check: `tagbook run 00 -p n_unseen 30`, and read the *Splits* table.
+# 5. **Bigger pictures.** Change `image_size` from 64 to 128. *Predict first:* do the objects per
+#    image, the captions and the tags change, or only the pixels? Check:
+#    `tagbook run 00 -p image_size 128`.

@@ -66,7 +66,7 @@ def test_toc_is_a_flat_book_rooted_at_the_intro():
     assert all(set(entry) == {"file"} for entry in TOC["chapters"])
     files = toc_files()
     assert len(files) == len(set(files)), "a page is listed twice"
-    assert files[-2:] == [GENERATED + "claims", "book/bibliography"]
+    assert files[-3:] == [GENERATED + "claims", GENERATED + "build", "book/bibliography"]
 
 
 def test_toc_names_only_pages_that_exist_or_are_generated():
@@ -74,9 +74,9 @@ def test_toc_names_only_pages_that_exist_or_are_generated():
     for name in toc_files():
         if name.startswith(GENERATED):
             stem = name[len(GENERATED):]
-            # claims.md is written by the book build; every other generated page is an executed
-            # notebook whose Jupytext source must exist.
-            assert stem == "claims" or stem in notebooks, f"{name}: no notebooks/{stem}.py to generate it from"
+            # claims.md and build.md are written by the book build; every other generated page is an
+            # executed notebook whose Jupytext source must exist.
+            assert stem in ("claims", "build") or stem in notebooks, f"{name}: no notebooks/{stem}.py to generate it from"
         else:
             sources = [ROOT / f"{name}{suffix}" for suffix in (".md", ".ipynb")]
             assert any(s.exists() for s in sources), f"{name}: no such page"
@@ -203,14 +203,25 @@ STAND_IN_CLAIMS = [
 ]
 
 
+STAND_IN_CELL = "print('狗 dog')"
+
+
+def stand_in_claims(chapter: str) -> list[dict]:
+    """The stand-in claims as a chapter's ledger records them (recorded in the stand-in's code cell)."""
+    from tagbook.report.claims import cell_digest
+
+    return [dict(c, chapter=chapter, cell=cell_digest(STAND_IN_CELL)) for c in STAND_IN_CLAIMS]
+
+
 def stand_in_notebook(title: str) -> dict:
     """An already-executed notebook, finished as the driver finishes a chapter: a markdown title with
-    math, a code cell with output, and the two boxes."""
+    math, a section, a code cell with output, and the two boxes."""
     from tagbook.book import finish_chapter
 
     notebook = {
         "cells": [
             {"cell_type": "markdown", "metadata": {}, "source": [f"# {title}\n", "\n", "Score $s = x^\\top W t$.\n"]},
+            {"cell_type": "markdown", "metadata": {}, "source": ["## The evidence\n", "\n", "Measured here.\n"]},
             {
                 "cell_type": "code", "execution_count": 1, "metadata": {}, "source": ["print('狗 dog')"],
                 "outputs": [{"name": "stdout", "output_type": "stream", "text": ["狗 dog\n"]}],
@@ -224,7 +235,7 @@ def stand_in_notebook(title: str) -> dict:
         "nbformat": 4,
         "nbformat_minor": 4,
     }
-    finish_chapter(notebook, title[:2], STAND_IN_CLAIMS, {"n_images": 400}, 12.5)
+    finish_chapter(notebook, title[:2], stand_in_claims(title[:2]), {"n_images": 400}, 12.5)
     return notebook
 
 
@@ -242,13 +253,17 @@ def built_book(tmp_path_factory) -> Path:
     (root / "book" / "_static_vendor" / "mathjax" / "tex-chtml.js").write_text("/* stand-in */\n")
     generated = root / "book" / "_generated"
     generated.mkdir()
-    for name in toc_files():
-        if name.startswith(GENERATED):
-            stem = name[len(GENERATED):]
-            if stem == "claims":
-                (generated / "claims.md").write_text("# Claims\n\nNo chapter has recorded a claim.\n")
-            else:
-                (generated / f"{stem}.ipynb").write_text(json.dumps(stand_in_notebook(stem)))
+    chapters = [n[len(GENERATED):] for n in toc_files() if re.match(r"\d\d_", n.split("/")[-1])]
+    for stem in chapters:
+        (generated / f"{stem}.ipynb").write_text(json.dumps(stand_in_notebook(stem)))
+        (generated / f"{stem[:2]}.claims.json").write_text(json.dumps(stand_in_claims(stem[:2])))
+    # the generated pages, as the book build writes them
+    shutil.copytree(ROOT / "src" / "tagbook" / "report", root / "src" / "tagbook" / "report")
+    from tagbook.report import write_claims_page
+    from tagbook.report.buildinfo import write_build_page
+
+    write_claims_page(generated)
+    write_build_page([Path("notebooks") / f"{stem}.py" for stem in chapters], generated)
     result = subprocess.run(
         [str(jupyter_book), "build", str(root), "--builder", "html", "-W", "-n", "--keep-going"],
         cwd=root, capture_output=True, text=True, timeout=300,
@@ -293,7 +308,7 @@ def test_built_pages_use_the_vendored_mathjax(built_book):
 
 
 def test_chapter_pages_offer_the_executed_notebook_for_download(built_book):
-    chapters = [n for n in toc_files() if n.startswith(GENERATED) and not n.endswith("claims")]
+    chapters = [n for n in toc_files() if re.match(r"\d\d_", n.split("/")[-1])]
     assert chapters
     for name in chapters:
         page = built_book / f"{name}.html"
@@ -321,8 +336,37 @@ def test_chapter_pages_render_the_boxes_and_hide_code_input(built_book):
     assert results, "no Results at a glance box with a table"
     assert "partly: 2 of 3" in results.group(1) and "one model behind" in results.group(1)
     run = re.search(r'<div class="run-this-chapter admonition">(.*?)</ul>', page, re.S)
-    assert run and "Run time of this build: 12.5 s" in run.group(1)
+    assert run and "Run time of the run shown on this page: 12.5 s" in run.group(1)
     assert page.index("results-at-a-glance admonition") < page.index("cell_input")  # the boxes come first
     # MyST-NB folds the input of a cell tagged hide-input; show-input cells stay open
     assert re.search(r'<div class="cell tag_hide-input docutils container">\s*<details class="[^"]*hide above-input">', page)
     assert re.search(r'<div class="cell tag_show-input docutils container">\s*<div class="cell_input', page)
+
+
+def test_the_claims_page_is_a_scoreboard_whose_links_resolve(built_book):
+    page = built_book / "book" / "_generated" / "claims.html"
+    text = page.read_text(encoding="utf-8")
+    # the verdict is a badge with a symbol and words: readable without its colour
+    assert re.search(r'<span class="[^"]*sd-badge sd-bg-warning[^"]*">◐ partly: 2 of 3</span>', text)
+    n_chapters = len([f for f in toc_files() if re.match(r"\d\d_", f.split("/")[-1])])
+    assert "Wei, Wang, Li (2017)" in text and f"0 of {n_chapters} held, {n_chapters} partly" in text
+    # each claim links the section of its chapter that holds the evidence, and that anchor is there
+    links = re.findall(r'href="(\d\d_[^"#]+\.html)#(claim-[^"]+)"', text)
+    assert len(links) == len(re.findall(r"\d\d_", " ".join(toc_files())))
+    for target, anchor in links:
+        chapter = (page.parent / target).read_text(encoding="utf-8")
+        assert f'id="{anchor}"' in chapter, f"{target}#{anchor} does not resolve"
+    # the machine-readable ledger and its schema are linked, and the files are there
+    downloads = re.findall(r'href="([^"]+\.json)"', text)
+    assert {Path(d).name for d in downloads} >= {"02.claims.json", "claims.schema.json"}
+    for link in downloads:
+        assert (page.parent / link).resolve().is_file(), link
+
+
+def test_the_intro_shows_the_scoreboard_and_the_build_page_the_chapters(built_book):
+    intro = (built_book / "book" / "intro.html").read_text(encoding="utf-8")
+    n_chapters = len([f for f in toc_files() if re.match(r"\d\d_", f.split("/")[-1])])
+    assert f"0 of {n_chapters} held, {n_chapters} partly" in intro and "FORCE=1" in intro and "environment.yml" in intro
+    build = (built_book / "book" / "_generated" / "build.html").read_text(encoding="utf-8")
+    assert "Build information" in build and "02_cross_lingual" in build and "never executed" in build
+    assert "CPU cores" in build and "papermill" in build

@@ -98,7 +98,7 @@ def test_execute_chapter_injects_parameters_writes_claims_and_finishes_the_page(
     assert run.startswith("````{admonition} Run this chapter\n:class: run-this-chapter\n")
     # declared n_items first, then the overridden label; seed keeps its default and is left out
     assert "tagbook run 08 -p n_items 5 -p label 'x y'\n" in run
-    assert "`toy`" in run and "Run time of this build: " in run
+    assert "`toy`" in run and "Run time of the run shown on this page: " in run
     record = json.loads((generated / "08.run.json").read_text())
     assert record["seconds"] > 0 and record["parameters"] == {"n_items": 5, "seed": 0, "label": "x y"}
     assert record["command"] == "tagbook run 08 -p n_items 5 -p label 'x y'"

@@ -502,3 +502,32 @@ def test_figures_too_narrow_or_wider_than_the_column_are_found(reports):
         "figures narrower than 300 px (1 figure): red.png drawn 120\u00d790 px",
         "figures wider than the 720 px text column (1 figure): wide.png drawn 1000\u00d750 px",
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Badges that read without colour; links to a place in a page
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_badge_must_say_its_verdict_in_words():
+    from tagbook.browsercheck import PageContent, badge_has_words, content_problems
+
+    assert badge_has_words("◐ partly: 2 of 3") and badge_has_words("✗ not held") and badge_has_words("✓ held")
+    assert not badge_has_words("✓") and not badge_has_words("") and not badge_has_words("2 / 3")
+    page = PageContent(page="book/_generated/claims.html", badges=["✓ held", "✗", "◐ 2/3"])
+    problems = content_problems(page)
+    assert len(problems) == 1 and "readable only by their colour" in problems[0]
+    assert "'✗'" in problems[0] and "'◐ 2/3'" in problems[0] and "held" not in problems[0].split(":", 1)[1]
+    assert content_problems(PageContent(page="x.html", badges=["✓ held"])) == []
+
+
+def test_links_to_a_place_in_a_page_must_find_it(tmp_path):
+    from tagbook.browsercheck import missing_anchors
+
+    chapter = tmp_path / "02_x.html"
+    chapter.write_text('<section id="the-evidence"><span id="claim-02-a"></span></section>')
+    base = chapter.as_uri()
+    links = [f"{base}#claim-02-a", f"{base}#the-evidence", f"{base}#claim-02-gone", base,
+             f"{(tmp_path / 'missing.html').as_uri()}#x", "https://example.org/#x", f"{base}#top"]
+    assert missing_anchors(links) == [f"{base}#claim-02-gone"]
+    assert missing_anchors([f"{base}#claim%2D02%2Da"]) == []  # an escaped fragment is the same place

@@ -56,3 +56,28 @@ def test_data_only_packages_are_pinned_exactly():
     assert set(_pins(lines)) == {"ja-ginza", "jamdict-data"}
     assert "requirements/no-deps.txt" in (ROOT / "Makefile").read_text()
     assert "requirements/no-deps.txt" in (ROOT / "environment.yml").read_text()
+
+
+def _lock(name):
+    return _pins(
+        line for line in (ROOT / "requirements" / name).read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
+def test_the_lab_extra_is_optional_pinned_and_locked_consistently():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lab = _pins(project["optional-dependencies"]["lab"])
+    assert set(lab) == {"jupyterlab"}
+    assert "jupyterlab" not in _pins(project["dependencies"])  # the default set-up never needs it
+    lab_lock, lock = _lock("lab.txt"), _lock("constraints.txt")
+    assert lab_lock["jupyterlab"] == lab["jupyterlab"]
+    both = set(lab_lock) & set(lock)
+    assert {n: lab_lock[n] for n in both} == {n: lock[n] for n in both}, "lab.txt contradicts constraints.txt"
+    assert "jupytext" in lock  # the chapters open as notebooks through Jupytext
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^lab: ", makefile, re.M) and "-c requirements/lab.txt -e '.[lab]'" in makefile
+    import json
+    overrides = json.loads((ROOT / "requirements" / "jupyterlab-overrides.json").read_text())
+    viewers = overrides["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+    assert viewers == {"python": "Jupytext Notebook"}

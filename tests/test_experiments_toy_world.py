@@ -256,3 +256,16 @@ def test_histograms_have_integer_ticks(world):
     plt.close(fig)
     with pytest.raises(KeyError, match="no column 'objects'"):
         tw.plot_labels_per_image(pd.DataFrame({"tags": [1]}))
+
+
+def test_histogram_ticks_start_at_the_first_bar_and_stay_few():
+    assert tw.integer_ticks(1, 4) == [1, 2, 3, 4]
+    assert tw.integer_ticks(2, 11) == [2, 4, 6, 8, 10]
+    assert tw.integer_ticks(0, 13) == [0, 2, 4, 6, 8, 10, 12]
+    assert tw.integer_ticks(5, 5) == [5]
+    assert len(tw.integer_ticks(0, 100)) <= 8 and tw.integer_ticks(0, 100)[0] == 0
+    fig = tw.plot_labels_per_image(pd.DataFrame({"objects": [1, 2, 2, 3], "attribute labels": [2, 4, 5, 11],
+                                                 "tags": [0, 6, 13, 13]}))
+    for ax in fig.axes:
+        lowest_bar = min(patch.get_x() + patch.get_width() / 2 for patch in ax.patches)
+        assert ax.get_xticks()[0] == round(lowest_bar) and ax.get_title()

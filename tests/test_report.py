@@ -36,12 +36,16 @@ def test_ledger_writes_the_required_keys_and_the_claims_page_gathers_them(tmp_pa
     assert {"id", "paper", "statement", "holds", "evidence"} <= set(records[0])
     assert records[0]["holds"] is True and records[0]["parameters"]["thetas"] == [0.0, 1.0]
     page = write_claims_page(tmp_path).read_text()
-    assert "In this build, 1 of 2 recorded claims held." in page
+    assert "recorded claims held" not in page  # no total across papers and tiers
     assert "HierSE \\| beats ConSE" in page  # pipes escaped inside the table
-    assert "- `le-beats-zs-hit5`: label_enhanced = 0.61; zero_shot = 0.55" in page
-    assert "| **not held** | offline-real |" in page and "| held | toy |" in page
-    assert "| chapter | claims | held | partly | not held |\n|---|---|---|---|---|" in page
-    assert "| 02 | 2 | 1 | 0 | 1 |" in page  # the per-chapter summary
+    assert "- `le-beats-zs-hit5` (chapter 02): label_enhanced = 0.61; zero_shot = 0.55" in page
+    assert "| {bdg-danger}`✗ not held` | HierSE \\| beats ConSE (`offline-real`; Table 2) |" in page
+    assert "| {bdg-success}`✓ held` | label-enhanced beats zero-shot on hit@5 (`toy`; Table 2) |" in page
+    assert "| paper | data | claims | held | partly | not held | headline |" in page
+    # one headline per paper and data tier
+    assert "| Wei, Wang, Li (2017) | toy | 1 | 1 | 0 | 0 | 1 of 1 held |" in page
+    assert "| Wei, Wang, Li (2017) | offline-real | 1 | 0 | 0 | 1 | 0 of 1 held, 1 not held |" in page
+    assert "{download}`02.claims.json <02.claims.json>`" in page
     assert "nan" not in page.lower() and "None" not in page
 
 
@@ -100,8 +104,13 @@ def test_claims_page_links_each_chapter_by_its_title(tmp_path):
     (tmp_path / "05_conv_vse.ipynb").write_text(json.dumps(notebook))
     (tmp_path / "05_conv_vse.failed.ipynb").write_text("{}")
     page = write_claims_page(tmp_path).read_text()
-    assert "| [05 Conv-level embeddings](05_conv_vse.ipynb) | 1 | 1 | 0 |" in page
-    assert "## 05 Conv-level embeddings" in page
+    # without an anchor in the chapter, the evidence link is the chapter, by its title
+    assert "| maps localise (`toy`; Fig. 10) | — | — | — | [05 Conv-level embeddings](05_conv_vse.ipynb) |" in page
+    assert "### Kovacs & Bremner." in page
+    # with the anchor the driver places at the claim's section, the link is that section
+    notebook["cells"][1]["source"] = ["(claim-05-maps-localise)=\n", "# Conv-level embeddings\n", "text"]
+    (tmp_path / "05_conv_vse.ipynb").write_text(json.dumps(notebook))
+    assert "| 05: {ref}`claim-05-maps-localise` |" in write_claims_page(tmp_path).read_text()
 
 
 def test_the_new_fields_are_optional_and_recorded(tmp_path):
@@ -166,7 +175,7 @@ def test_claims_files_without_the_new_fields_still_load_and_bad_counts_name_the_
     records = load_claims(tmp_path)
     assert verdict_label(records[0]) == "not held"
     page = write_claims_page(tmp_path).read_text()
-    assert "| **not held** | toy | s (`x`) | he2015, w | because |" in page
+    assert "| {bdg-danger}`✗ not held` | s (`toy`; w) | — | — | because | chapter 03 |" in page
     broken = [dict(old[0], n_checked=2, n_held=2)]
     (tmp_path / "04.claims.json").write_text(json.dumps(broken))
     with pytest.raises(ValueError, match="04.claims.json: claim 'x': holds = False contradicts"):
@@ -179,8 +188,15 @@ def test_claims_page_counts_partly_held_claims(tmp_path):
     ledger.check("b", "p", "t", "w", {"x": 1.0}, True, "toy")
     ledger.write()
     page = write_claims_page(tmp_path).read_text()
-    assert "In this build, 1 of 2 recorded claims held and 1 held partly." in page
-    assert "| 06 | 2 | 1 | 1 | 0 |" in page and "| partly: 2 of 3 | toy |" in page
+    assert "| p | toy | 2 | 1 | 1 | 0 | 1 of 2 held, 1 partly |" in page
+    assert "| {bdg-warning}`◐ partly: 2 of 3` | s (`toy`; w) |" in page
+    # seed papers first, the supporting ones apart
+    ledger.check("c", "ni2017", "u", "w", {"x": 1.0}, True, "toy", paper_value=45.2, ours=0.5)
+    ledger.write()
+    page = write_claims_page(tmp_path).read_text()
+    assert page.index("Ni et al. (2017)") < page.index("**Supporting papers") < page.index("| p | toy |")
+    assert "| {bdg-success}`✓ held` | u (`toy`; w) | 45.2 | 0.5 | — |" in page
+    assert "Ni et al. (2017) | toy | 1 | 1 | 0 | 0 | 1 of 1 held" in (tmp_path / "headlines.md").read_text()
 
 
 def test_results_at_a_glance_box():
@@ -229,7 +245,7 @@ def test_run_this_chapter_box_and_its_command_reads_back(tmp_path):
     assert lines[-1] == "````"
     assert f"```shell\n{command}\n```" in box
     assert "- Data: `toy` (the procedurally generated toy world); `offline-real`" in box
-    assert "- Run time of this build: 12 min 34 s" in box and "`tagbook run 02 --list`" in box
+    assert "- Run time of the run shown on this page: 12 min 34 s" in box and "`tagbook run 02 --list`" in box
     with pytest.raises(ValueError, match="tier must be one of"):
         run_this_chapter("02", {}, "real", 1.0)
     assert "not measured" in run_this_chapter("02", {}, None, None)

@@ -32,10 +32,29 @@ After a chapter ran, the driver finishes the executed notebook (:func:`finish_ch
 
 A chapter that fails leaves no claims, no run record and no boxes: only the partly executed
 ``NN_name.failed.ipynb`` to read the error in.
+
+**Incremental builds.** :func:`build_book` re-executes a chapter only when something it depends
+on changed since its last good run (:func:`chapter_inputs`): its notebook source, the library's
+source (every file of the ``tagbook`` package), its parameters, the pinned environment
+(``requirements/constraints.txt``, ``pyproject.toml`` and the Python version) or the data it reads.
+A chapter declares the data it reads in the ``reads`` metadata of its ``run-this-chapter`` cell, a
+list of paths in which ``{shared_data}`` stands for the shared data folder and ``{root}`` for the
+repository (``reads=["{shared_data}/muse"]``); every parameter whose name ends in ``_dir``,
+``_path`` or ``_file`` and that is set counts as read too. Data are hashed by file sizes and
+modification times (they may be large); sources and the environment by content.
+
+Each chapter's state is ``book/_generated/NN.build.json``. It says ``running`` while the chapter
+runs and ``ok`` (with the hashes of its inputs) only once the executed notebook, its claims and its
+run record are all in place, so a chapter that failed or whose run was interrupted is executed
+again by the next build. The kernel writes its claims into a staging folder
+(``$TAGBOOK_CLAIMS_DIR``), moved into place only when the run succeeded: an interrupted run leaves
+the previous run's notebook and claims as they were, so the Claims page never loses a chapter.
+``book/_generated/build.json`` records which chapters this build executed and which it reused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -51,7 +70,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 from tagbook.params import ParamSpec, find_chapter, read_parameter_specs, validate
-from tagbook.paths import generated_dir, notebooks_dir, repo_root
+from tagbook.paths import generated_dir, notebooks_dir, repo_root, shared_data_dir
 from tagbook.report import (
     TIERS,
     command_line,
@@ -60,7 +79,7 @@ from tagbook.report import (
     run_this_chapter,
     write_claims_page,
 )
-from tagbook.report.claims import jsonable
+from tagbook.report.claims import CLAIMS_DIR_VARIABLE, cell_digest, claim_anchor, jsonable
 
 RESULTS_TAG = "results-at-a-glance"
 RUN_TAG = "run-this-chapter"
@@ -210,11 +229,13 @@ class BoxSettings:
     """What a chapter declares in the metadata of its ``run-this-chapter`` placeholder cell.
 
     ``command``: the parameters the "Run this chapter" command shows (None: the first three);
-    ``tier``: the data tier shown when the chapter records no claims.
+    ``tier``: the data tier shown when the chapter records no claims; ``reads``: the data files or
+    folders the chapter reads (``{shared_data}`` and ``{root}`` are expanded), for incremental builds.
     """
 
     command: tuple[str, ...] | None = None
     tier: str | None = None
+    reads: tuple[str, ...] = ()
 
     @classmethod
     def from_notebook(cls, notebook: Any, name: str = "the chapter") -> "BoxSettings":
@@ -222,12 +243,14 @@ class BoxSettings:
         if not cells:
             return cls()
         metadata = cells[0].get("metadata", {})
-        command, tier = metadata.get("command"), metadata.get("tier")
+        command, tier, reads = metadata.get("command"), metadata.get("tier"), metadata.get("reads", [])
         if command is not None and (not isinstance(command, list) or not all(isinstance(n, str) for n in command)):
             raise BookError(f"{name}: the {RUN_TAG} cell's `command` must be a list of parameter names, got {command!r}")
         if tier is not None and tier not in TIERS:
             raise BookError(f"{name}: the {RUN_TAG} cell's `tier` must be one of {TIERS}, got {tier!r}")
-        return cls(tuple(command) if command is not None else None, tier)
+        if not isinstance(reads, list) or not all(isinstance(r, str) for r in reads):
+            raise BookError(f"{name}: the {RUN_TAG} cell's `reads` must be a list of paths, got {reads!r}")
+        return cls(tuple(command) if command is not None else None, tier, tuple(reads))
 
 
 def command_parameters(
@@ -251,6 +274,47 @@ def _claims_tiers(claims: Sequence[Mapping[str, Any]]) -> list[str]:
     return [t for t in TIERS if t in present]
 
 
+_HEADING = re.compile(r"^#{1,6} \S")
+
+
+def place_claim_anchors(notebook: Any, claims: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Put a MyST target ``(claim-NN-id)=`` before the heading of the section that holds each
+    claim's evidence, in place; returns claim id -> label for the claims that got one.
+
+    The section is the one of the code cell that recorded the claim (the ledger keeps a digest of
+    that cell's source as ``cell``): the last heading above that cell. A claim recorded outside a
+    notebook, or in a cell that is not there any more, gets no anchor (the Claims page then links
+    the chapter).
+    """
+    by_count: dict[str, int] = {}
+    for i, c in enumerate(notebook["cells"]):
+        if c.get("cell_type") == "code":
+            by_count.setdefault(cell_digest(_text(c.get("source", ""))), i)
+    placed: dict[str, str] = {}
+    wanted: dict[tuple[int, int], list[str]] = {}
+    for claim in claims:
+        index = by_count.get(claim.get("cell"))
+        if index is None:
+            continue
+        for above in range(index - 1, -1, -1):
+            cell = notebook["cells"][above]
+            if cell.get("cell_type") != "markdown":
+                continue
+            lines = _text(cell.get("source", "")).split("\n")
+            headings = [n for n, line in enumerate(lines) if _HEADING.match(line)]
+            if headings:
+                label = claim_anchor(str(claim.get("chapter", "")), str(claim["id"]))
+                wanted.setdefault((above, headings[-1]), []).append(label)
+                placed[str(claim["id"])] = label
+                break
+    for (index, line), labels in sorted(wanted.items(), reverse=True):  # bottom up: line numbers hold
+        cell = notebook["cells"][index]
+        lines = _text(cell["source"]).split("\n")
+        lines[line:line] = [f"({label})=" for label in dict.fromkeys(labels)]
+        cell["source"] = "\n".join(lines)
+    return placed
+
+
 def finish_chapter(
     notebook: Any,
     chapter: str,
@@ -259,9 +323,11 @@ def finish_chapter(
     run_time_s: float,
     settings: BoxSettings = BoxSettings(),
 ) -> None:
-    """Finish an executed chapter notebook in place: boxes, no progress bars, code hidden."""
+    """Finish an executed chapter notebook in place: boxes, no progress bars, code hidden, and an
+    anchor per claim at the section that holds its evidence."""
     strip_progress_bars(notebook)
     hide_code_inputs(notebook)
+    place_claim_anchors(notebook, claims)
     has_results = bool(claims) or bool(_tagged(notebook, RESULTS_TAG))
     if has_results:
         place_box(notebook, RESULTS_TAG, results_at_a_glance(claims))
@@ -306,12 +372,215 @@ def write_run_record(path: Path, chapter: str, notebook: str, seconds: float, va
         "command": command,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    path.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    _write_json(path, record)
     return path
 
 
-def execute_chapter(source: Path, parameters: Mapping[str, Any] | None = None, log_output: bool = False) -> Path:
-    """Convert, execute, finish and store one chapter; returns the executed ``.ipynb``."""
+def _write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically: a reader (or an interrupted build) sees the old file or the new one."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# What a chapter depends on
+# ---------------------------------------------------------------------------------------------
+
+ENVIRONMENT_FILES = ("requirements/constraints.txt", "pyproject.toml")
+DATA_PARAMETER = re.compile(r"_(dir|path|file)$")
+STATE_OK, STATE_RUNNING, STATE_FAILED = "ok", "running", "failed"
+INPUT_NAMES = ("notebook", "library", "parameters", "environment", "data")
+
+
+def library_dir() -> Path:
+    """The folder of the ``tagbook`` package whose source the chapters run."""
+    import tagbook
+
+    return Path(tagbook.__file__).resolve().parent
+
+
+def _digest(parts: Iterator[bytes] | Sequence[bytes]) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.hexdigest()[:20]
+
+
+def _source_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                  and p.suffix not in (".pyc", ".pyo") and not p.name.endswith(".tmp"))
+
+
+def library_hash(folder: Path | None = None) -> str:
+    """Hash of the contents of every file of the package (code and its data files)."""
+    folder = folder if folder is not None else library_dir()
+
+    def parts() -> Iterator[bytes]:
+        for path in _source_files(folder):
+            yield str(path.relative_to(folder)).encode()
+            yield path.read_bytes()
+    return _digest(parts())
+
+
+def environment_hash(root: Path | None = None) -> str:
+    """Hash of the pinned environment: the lock file, pyproject.toml and the Python version."""
+    root = root if root is not None else repo_root()
+
+    def parts() -> Iterator[bytes]:
+        yield sys.version.encode()
+        for name in ENVIRONMENT_FILES:
+            path = root / name
+            yield name.encode()
+            yield path.read_bytes() if path.is_file() else b"(missing)"
+    return _digest(parts())
+
+
+def expand_read_path(text: str) -> Path:
+    """A ``reads`` entry as a path: ``{shared_data}`` and ``{root}`` expanded, relative to the root."""
+    path = Path(text.replace("{shared_data}", str(shared_data_dir())).replace("{root}", str(repo_root())))
+    return path if path.is_absolute() else repo_root() / path
+
+
+def data_paths(settings: BoxSettings, values: Mapping[str, Any]) -> list[Path]:
+    """The data a chapter reads: its declared ``reads`` and every set ``*_dir``/``*_path``/``*_file``
+    parameter."""
+    paths = [expand_read_path(r) for r in settings.reads]
+    for name, value in values.items():
+        if DATA_PARAMETER.search(name) and isinstance(value, str) and value:
+            paths.append(expand_read_path(value))
+    return paths
+
+
+def data_hash(paths: Sequence[Path]) -> str:
+    """Hash of the sizes and modification times of every file under ``paths`` (missing ones too)."""
+
+    def parts() -> Iterator[bytes]:
+        for path in paths:
+            yield str(path).encode()
+            if path.is_file():
+                files = [path]
+            elif path.is_dir():
+                files = sorted(p for p in path.rglob("*") if p.is_file())
+            else:
+                yield b"(missing)"
+                continue
+            for f in files:
+                st = f.stat()
+                yield f"{f.relative_to(path) if f != path else f.name}:{st.st_size}:{st.st_mtime_ns}".encode()
+    return _digest(parts())
+
+
+def chapter_inputs(source: Path, values: Mapping[str, Any], settings: BoxSettings,
+                   library_digest: str | None = None, environment_digest: str | None = None) -> dict[str, str]:
+    """Hashes of everything a chapter's run depends on, by kind (:data:`INPUT_NAMES`)."""
+    return {
+        "notebook": _digest([source.read_bytes()]),
+        "library": library_digest or library_hash(),
+        "parameters": _digest([json.dumps({k: jsonable(v) for k, v in values.items()}, sort_keys=True).encode()]),
+        "environment": environment_digest or environment_hash(),
+        "data": data_hash(data_paths(settings, values)),
+    }
+
+
+def state_path(chapter_number: str) -> Path:
+    return generated_dir() / f"{chapter_number}.build.json"
+
+
+def read_state(chapter_number: str) -> dict[str, Any] | None:
+    """The chapter's ``NN.build.json``, or None."""
+    state = _read_json(state_path(chapter_number))
+    return state if isinstance(state, dict) else None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Whether a chapter must run, and why (``reason``), with the inputs it would run on."""
+
+    source: Path
+    execute: bool
+    reason: str
+    inputs: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    notebook: Any
+    specs: Mapping[str, ParamSpec]
+    settings: BoxSettings
+    values: Mapping[str, Any]
+    command: Mapping[str, Any]
+
+
+def _prepare(source: Path, parameters: Mapping[str, Any] | None) -> _Prepared:
+    """Read a chapter source and check everything the boxes need, before anything runs."""
+    import jupytext
+
+    notebook = jupytext.read(source)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    specs = _chapter_specs(source, notebook)
+    settings = BoxSettings.from_notebook(notebook, source.name)
+    values = {name: dict(parameters or {}).get(name, spec.default) for name, spec in specs.items()}
+    try:
+        command = command_parameters(specs, values, settings.command)
+    except BookError as exc:
+        raise BookError(f"{source.name}: {exc}") from None
+    return _Prepared(notebook, specs, settings, values, command)
+
+
+def plan_chapter(source: Path, parameters: Mapping[str, Any] | None = None, force: bool = False,
+                 library_digest: str | None = None, environment_digest: str | None = None) -> Plan:
+    """Decide whether ``source`` must be executed (the dependency rule of the module docstring)."""
+    prepared = _prepare(source, parameters)
+    inputs = chapter_inputs(source, prepared.values, prepared.settings, library_digest, environment_digest)
+    number = source.stem.split("_", 1)[0]
+    state = read_state(number)
+    out_dir = generated_dir()
+    if force:
+        return Plan(source, True, "forced", inputs)
+    if state is None:
+        return Plan(source, True, "never executed", inputs)
+    status = state.get("status")
+    if status == STATE_FAILED:
+        return Plan(source, True, "its last run failed", inputs)
+    if status != STATE_OK:
+        return Plan(source, True, "its last run was interrupted", inputs)
+    if not (out_dir / f"{source.stem}.ipynb").is_file():
+        return Plan(source, True, "its executed notebook is missing", inputs)
+    claims_file = out_dir / f"{number}.claims.json"
+    if state.get("claims") and not claims_file.is_file():
+        return Plan(source, True, "its claims file is missing", inputs)
+    if claims_file.is_file() and claims_file.stat().st_mtime_ns > state_path(number).stat().st_mtime_ns:
+        # the driver writes the state after the claims: newer claims came from a run outside it
+        return Plan(source, True, "its claims were written outside the book build", inputs)
+    previous = state.get("inputs", {})
+    changed = [name for name in INPUT_NAMES if previous.get(name) != inputs[name]]
+    if changed:
+        return Plan(source, True, " and ".join(changed) + " changed", inputs)
+    return Plan(source, False, "nothing it depends on changed", inputs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Executing a chapter
+# ---------------------------------------------------------------------------------------------
+
+
+def execute_chapter(source: Path, parameters: Mapping[str, Any] | None = None, log_output: bool = False,
+                    inputs: Mapping[str, str] | None = None) -> Path:
+    """Convert, execute, finish and store one chapter; returns the executed ``.ipynb``.
+
+    The previous run's notebook and claims stay in place until this run succeeded; its state
+    file says ``running`` meanwhile (see the module docstring). ``inputs`` are the hashes
+    :func:`plan_chapter` computed (computed here when not given).
+    """
     import jupytext
     import nbformat
     import papermill
@@ -321,26 +590,24 @@ def execute_chapter(source: Path, parameters: Mapping[str, Any] | None = None, l
     chapter_number = source.stem.split("_", 1)[0]
     claims_path = out_dir / f"{chapter_number}.claims.json"
     run_path = out_dir / f"{chapter_number}.run.json"
-    for stale in (claims_path, run_path):
-        stale.unlink(missing_ok=True)  # a failed run must not leave the previous run's records
-    notebook = jupytext.read(source)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    # everything the boxes need from the source is checked before the chapter runs
-    specs = _chapter_specs(source, notebook)
-    settings = BoxSettings.from_notebook(notebook, source.name)
-    values = {name: dict(parameters or {}).get(name, spec.default) for name, spec in specs.items()}
-    try:
-        command = command_parameters(specs, values, settings.command)
-    except BookError as exc:
-        raise BookError(f"{source.name}: {exc}") from None
+    prepared = _prepare(source, parameters)  # everything the boxes need is checked before the chapter runs
+    settings, values, command = prepared.settings, prepared.values, prepared.command
+    if inputs is None:
+        inputs = chapter_inputs(source, values, settings)
+    state = {"chapter": chapter_number, "notebook": source.stem, "status": STATE_RUNNING,
+             "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "inputs": dict(inputs)}
+    _write_json(state_path(chapter_number), state)
     output = out_dir / f"{source.stem}.ipynb"
     with tempfile.TemporaryDirectory() as tmp:
         unexecuted = Path(tmp) / f"{source.stem}.ipynb"
-        jupytext.write(notebook, unexecuted)
+        jupytext.write(prepared.notebook, unexecuted)
         partial = Path(tmp) / f"{source.stem}.out.ipynb"
+        staging = Path(tmp) / "claims"
+        staging.mkdir()
+        staged_claims = staging / claims_path.name
         started = time.perf_counter()
         try:
-            with kernel_environment():
+            with kernel_environment({**KERNEL_ENVIRONMENT, CLAIMS_DIR_VARIABLE: str(staging)}):
                 papermill.execute_notebook(
                     str(unexecuted),
                     str(partial),
@@ -351,21 +618,35 @@ def execute_chapter(source: Path, parameters: Mapping[str, Any] | None = None, l
                     log_output=log_output,
                 )
         except papermill.PapermillExecutionError as exc:
-            claims_path.unlink(missing_ok=True)  # claims of a run that failed are not evidence
+            for stale in (claims_path, run_path):
+                stale.unlink(missing_ok=True)  # claims of a chapter that fails now are not evidence
             failed = out_dir / f"{source.stem}.failed.ipynb"
             if partial.exists():
                 shutil.copy(partial, failed)
+            _write_json(state_path(chapter_number), {**state, "status": STATE_FAILED,
+                                                     "error": f"{exc.ename}: {exc.evalue}"})
             raise BookError(
                 f"chapter {source.stem} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
                 + (f"\n  the partly executed notebook is at {failed}" if failed.exists() else "")
             ) from None
         seconds = time.perf_counter() - started
         executed = nbformat.read(partial, as_version=4)
-        claims = read_claims_file(claims_path) if claims_path.exists() else []
+        claims = read_claims_file(staged_claims) if staged_claims.exists() else []
         finish_chapter(executed, chapter_number, claims, command, seconds, settings)
-        nbformat.write(executed, output)
+        # into place: the notebook and the claims first, the state that vouches for them last
+        nbformat.write(executed, staging / output.name)
+        (staging / output.name).replace(output)
+        if staged_claims.exists():
+            shutil.move(str(staged_claims), claims_path.with_name(claims_path.name + ".tmp"))
+            claims_path.with_name(claims_path.name + ".tmp").replace(claims_path)
+        else:
+            claims_path.unlink(missing_ok=True)  # this run recorded none
         write_run_record(run_path, chapter_number, source.stem, seconds, values, command_line(chapter_number, command))
         (out_dir / f"{source.stem}.failed.ipynb").unlink(missing_ok=True)  # an earlier failure's leftovers
+        _write_json(state_path(chapter_number), {
+            **state, "status": STATE_OK, "seconds": round(seconds, 3), "claims": bool(claims),
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        })
     print(f"executed {source.stem} in {seconds:.1f} s -> {_shown(output)}")
     return output
 
@@ -377,9 +658,29 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+# ---------------------------------------------------------------------------------------------
+# The book
+# ---------------------------------------------------------------------------------------------
+
+BUILD_RECORD = "build.json"
+
+
+def write_build_record(actions: Sequence[Mapping[str, Any]], started: datetime) -> Path:
+    """``book/_generated/build.json``: what this build did with each chapter."""
+    path = generated_dir() / BUILD_RECORD
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_json(path, {"started": started.isoformat(timespec="seconds"),
+                       "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                       "chapters": list(actions)})
+    return path
+
+
 def build_html(strict: bool = True) -> Path:
     """Render the book (no execution) into ``_build/html``; warnings are errors when ``strict``."""
+    from tagbook.report.buildinfo import write_build_page
+
     write_claims_page()
+    write_build_page(chapters())
     root = repo_root()
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(root), "--builder", "html"]
@@ -392,9 +693,46 @@ def build_html(strict: bool = True) -> Path:
     return index
 
 
-def build_book(execute: bool = True, only: list[str] | None = None) -> Path:
+def run_chapters(sources: Sequence[Path], force: bool = False) -> list[dict[str, Any]]:
+    """Execute the chapters whose inputs changed (all with ``force``), reuse the others; returns
+    what was done with each, as written to ``build.json``."""
+    started = datetime.now(timezone.utc)
+    library_digest, environment_digest = library_hash(), environment_hash()
+    actions: list[dict[str, Any]] = []
+    for source in sources:
+        plan = plan_chapter(source, force=force, library_digest=library_digest,
+                            environment_digest=environment_digest)
+        number = source.stem.split("_", 1)[0]
+        if not plan.execute:
+            state = read_state(number) or {}
+            print(f"reused {source.stem} ({plan.reason}; executed {state.get('finished', '?')} "
+                  f"in {float(state.get('seconds', 0)):.1f} s)")
+            actions.append({"chapter": number, "notebook": source.stem, "action": "reused",
+                            "reason": plan.reason, "seconds": state.get("seconds")})
+            continue
+        print(f"executing {source.stem}: {plan.reason}")
+        tic = time.perf_counter()
+        try:
+            execute_chapter(source, inputs=plan.inputs)
+        except BookError:
+            actions.append({"chapter": number, "notebook": source.stem, "action": "failed",
+                            "reason": plan.reason, "seconds": round(time.perf_counter() - tic, 3)})
+            write_build_record(actions, started)
+            raise
+        state = read_state(number) or {}
+        actions.append({"chapter": number, "notebook": source.stem, "action": "executed",
+                        "reason": plan.reason, "seconds": state.get("seconds")})
+    write_build_record(actions, started)
+    return actions
+
+
+def build_book(execute: bool = True, only: list[str] | None = None, force: bool = False) -> Path:
+    """Execute what changed (everything with ``force``) and render the book.
+
+    ``only``: execute just these chapters (always, changed or not); the others are rendered as
+    their last good run left them.
+    """
     sources = [find_chapter(c) for c in only] if only else chapters()
     if execute:
-        for source in sources:
-            execute_chapter(source)
+        run_chapters(sources, force=force or bool(only))
     return build_html()

@@ -17,7 +17,11 @@ checked for:
   browser reports (DevTools ``CSS.getPlatformFontsForNode``) the fonts it drew the node with, and
   fontconfig says whether any of them has glyphs for those characters. Without a CJK font
   installed, Chromium falls back to a Latin font and draws empty boxes; that is reported;
-- links to local files that do not exist (the notebook download button among them);
+- links to local files that do not exist (the notebook download button among them), and links to
+  a place in a page (``page.html#anchor``, the Claims page's links to the evidence among them)
+  whose page has no element with that id;
+- badges (sphinx-design's ``sd-badge``, the Claims page's verdicts) that say nothing in words:
+  a verdict must read without its colour;
 - uncaught JavaScript errors;
 - a Markdown table that was rendered as text: a visible text block outside any ``<table>`` with a
   separator run such as ``|---|`` (or ``|—|``, which Sphinx's smart quotes make of ``|---|``);
@@ -265,6 +269,7 @@ class PageContent:
     has_results_box: bool = False
     figures: list[Figure] = field(default_factory=list)
     column_width: float | None = None
+    badges: list[str] = field(default_factory=list)
 
     @classmethod
     def from_probe(cls, page: str, probe: dict) -> "PageContent":
@@ -277,6 +282,7 @@ class PageContent:
             has_results_box=bool(probe.get("hasResultsBox")),
             figures=[Figure(**figure) for figure in probe.get("figures", [])],
             column_width=probe.get("column"),
+            badges=[str(b) for b in probe.get("badges", [])],
         )
 
 
@@ -375,6 +381,42 @@ def _cell_findings(cells: list[TableCell], quote) -> list[str]:
     return findings
 
 
+def badge_has_words(text: str) -> bool:
+    """True when a badge's text has a word (two letters in a row), not only a symbol or a colour."""
+    return bool(re.search(r"[^\W\d_]{2}", text))
+
+
+_IDS = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
+
+
+def missing_anchors(links: list[str], ids_of=None) -> list[str]:
+    """The ``file:`` links whose ``#anchor`` names no element of their (existing) page.
+
+    ``ids_of(path)`` gives the ids (and ``name`` attributes) of a page (default: read from its
+    HTML). Links without an anchor or to ``#top`` (the top of the page, by the HTML standard), to
+    missing files (reported on their own) or to other schemes are not checked.
+    """
+    cache: dict[Path, set[str]] = {}
+
+    def read_ids(path: Path) -> set[str]:
+        return set(_IDS.findall(path.read_text(encoding="utf-8", errors="replace")))
+
+    ids_of = ids_of or read_ids
+    missing = []
+    for url in dict.fromkeys(links):
+        parts = urlsplit(url)
+        if parts.scheme != "file" or not parts.fragment or parts.fragment.lower() == "top":
+            continue
+        path = Path(unquote(parts.path))
+        if not path.is_file() or path.suffix not in (".html", ".htm"):
+            continue
+        if path not in cache:
+            cache[path] = ids_of(path)
+        if unquote(parts.fragment) not in cache[path]:
+            missing.append(url)
+    return missing
+
+
 def content_problems(content: PageContent, rules: ContentRules | None = None) -> list[str]:
     """The problems a reader would see in a page's text, tables and figures, one message per kind."""
     rules = rules or ContentRules()
@@ -401,6 +443,10 @@ def content_problems(content: PageContent, rules: ContentRules | None = None) ->
     if truncated:
         problems.append(_summary("table cells cut short with an ellipsis", truncated, "cell", rules.max_examples))
 
+    colour_only = [repr(text) for text in content.badges if not badge_has_words(text)]
+    if colour_only:
+        problems.append(_summary("badges that say nothing in words (readable only by their colour)",
+                                 colour_only, "badge", rules.max_examples))
     if is_chapter_page(content.page) and not content.has_results_box:
         problems.append(
             f"chapter page has no Results at a glance box (no element of class {rules.results_box_class!r})"
@@ -586,6 +632,7 @@ _PAGE_CONTENT = """
   return {
     visibleText: body.innerText, textBlocks: textBlocks, cells: cells,
     hasResultsBox: document.getElementsByClassName(boxClass).length > 0, column: column, figures: figures,
+    badges: Array.from(document.querySelectorAll(".sd-badge")).filter(shown).map((b) => b.innerText.trim()),
   };
 }
 """
@@ -742,6 +789,9 @@ class BrowserCheck:
         for url in dict.fromkeys(found["links"]):
             if url.startswith("file:") and not _file_path(url).exists():
                 report.problems.append(f"link to a missing file: {_file_path(url)}")
+        for url in missing_anchors(found["links"]):
+            parts = urlsplit(url)
+            report.problems.append(f"link to a place that is not there: {Path(unquote(parts.path)).name}#{parts.fragment}")
 
     def _check_cjk_fonts(self, page, report: PageReport) -> None:
         session = self._context.new_cdp_session(page)

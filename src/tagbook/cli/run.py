@@ -52,8 +52,10 @@ def run(args) -> int:
     try:
         execute_chapter(source, parsed)
         if not args.no_build:
+            from tagbook.cli.book import served_message
+
             index = build_html()
-            print(f"\nThe book is rebuilt: open {index}")
+            print(served_message(index).replace("The book is built", "The book is rebuilt"))
     except BookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -590,9 +590,17 @@ def plot_category_gallery(world: ToyWorld, columns: int = 9, width: float = FIGU
     return fig
 
 
+def integer_ticks(low: int, high: int, max_ticks: int = 8) -> list[int]:
+    """Whole-number ticks from ``low`` to at most ``high``: every count, or every 2nd, 3rd, ... so
+    that at most ``max_ticks`` are drawn; the first is always ``low``."""
+    step = max(1, -(-(high - low + 1) // max_ticks))
+    return list(range(low, high + 1, step))
+
+
 def plot_labels_per_image(per_image: pd.DataFrame, columns: Sequence[str] = ("objects", "attribute labels", "tags"),
                           width: float = FIGURE_WIDTH) -> Figure:
-    """Histograms of whole-number counts per image (one bar per count, integer ticks)."""
+    """Histograms of whole-number counts per image (one bar per count, integer ticks that start at the
+    smallest count, so the first bar is always labelled)."""
     missing = [c for c in columns if c not in per_image.columns]
     if missing:
         raise KeyError(f"plot_labels_per_image: no column {missing[0]!r}; columns: {list(per_image.columns)}")
@@ -603,7 +611,8 @@ def plot_labels_per_image(per_image: pd.DataFrame, columns: Sequence[str] = ("ob
         ax.set_title(column.capitalize(), fontsize=10)
         ax.set_xlabel(f"{column} per image", fontsize=9)
         ax.set_ylabel("images", fontsize=9)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+        ax.set_xticks(integer_ticks(int(counts.index.min()), int(counts.index.max())))
+        ax.set_xlim(counts.index.min() - 0.6, counts.index.max() + 0.6)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
         ax.tick_params(labelsize=8)
     return fig

@@ -3,8 +3,10 @@ table formatting and the figure theme.
 
 Submodules: :mod:`~tagbook.report.tables` (one set of table rules and writers),
 :mod:`~tagbook.report.papers` (the papers' numbers), :mod:`~tagbook.report.claims` (the ledger,
-verdicts, the Claims page), :mod:`~tagbook.report.boxes` ("Results at a glance", "Run this
-chapter") and :mod:`~tagbook.report.figures` (the theme).
+verdicts; its JSON schema in ``claims.schema.json``), :mod:`~tagbook.report.scoreboard` (the Claims
+page and the intro's headlines), :mod:`~tagbook.report.boxes` ("Results at a glance", "Run this
+chapter"), :mod:`~tagbook.report.buildinfo` (the build-information page) and
+:mod:`~tagbook.report.figures` (the theme).
 """
 
 from tagbook.report.boxes import (
@@ -30,9 +32,9 @@ from tagbook.report.claims import (
     read_claims_file,
     verdict,
     verdict_label,
-    write_claims_page,
 )
 from tagbook.report.figures import use_theme
+from tagbook.report.scoreboard import write_claims_page
 from tagbook.report.papers import PAPER_NUMBER_COLUMNS, PAPERS, paper_numbers, paper_vs_build
 from tagbook.report.tables import (
     MISSING,

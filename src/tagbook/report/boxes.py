@@ -149,6 +149,7 @@ def run_this_chapter(
         "```",
         "",
         f"- Data: {_tier_text(tier)}",
-        f"- Run time of this build: {run_time}",
+        f"- Run time of the run shown on this page: {run_time} (the *Build information* page says whether "
+        "this build executed it or reused it)",
     ])
     return _admonition("Run this chapter", RUN_CLASS, body, fence="````")

@@ -2,7 +2,8 @@
 
 A chapter records each claim with :meth:`ClaimsLedger.check` and writes them to
 ``book/_generated/NN.claims.json``; the book build gathers every chapter's file into the Claims
-page (:func:`write_claims_page`) and into each chapter's "Results at a glance" box.
+page (:func:`tagbook.report.scoreboard.write_claims_page`) and into each chapter's "Results at a
+glance" box.
 
 A claim checked on several models or settings carries ``n_checked`` and ``n_held``: it *held*
 when it held on all of them, held *partly* when on some (``0 < n_held < n_checked``), and did
@@ -14,6 +15,8 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import os
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,9 +25,11 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from tagbook.paths import generated_dir
-from tagbook.report.tables import markdown_table
 
 TIERS = ("toy", "offline-real", "paper-data")
+# Where a ledger writes when no output_dir is given and this variable is set (the book driver
+# stages a running chapter's claims there and moves them into place when the chapter succeeded).
+CLAIMS_DIR_VARIABLE = "TAGBOOK_CLAIMS_DIR"
 VERDICTS = ("held", "partly", "not held")
 REQUIRED_CLAIM_KEYS = ("id", "paper", "statement", "holds", "evidence")
 
@@ -112,6 +117,7 @@ class Claim:
     n_held: int | None = None
     reason: str = ""
     short: str = ""
+    cell: str | None = None
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:
@@ -131,6 +137,34 @@ class Claim:
         self.n_checked, self.n_held = check_counts(self.id, self.holds, self.n_checked, self.n_held)
         self.reason = " ".join(str(self.reason or "").split())
         self.short = " ".join(str(self.short or "").split())
+        self.cell = str(self.cell) if self.cell else None
+
+
+def cell_digest(source: str) -> str:
+    """A short digest of a notebook cell's source (its lines stripped of trailing blanks)."""
+    import hashlib
+
+    text = "\n".join(line.rstrip() for line in str(source).strip().splitlines())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def current_cell() -> str | None:
+    """The digest (:func:`cell_digest`) of the notebook cell running now; None outside a kernel."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return None
+    shell = get_ipython()
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+    if not history or not isinstance(history[-1], str):
+        return None
+    return cell_digest(history[-1])
+
+
+def claim_anchor(chapter: str, claim_id: str) -> str:
+    """The label of a claim's evidence section in the book: ``claim-02-label-enhanced-beats``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{chapter}-{claim_id}".lower()).strip("-")
+    return f"claim-{slug}"
 
 
 def _field(record: Claim | Mapping[str, Any], name: str, default: Any = None) -> Any:
@@ -173,7 +207,9 @@ class ClaimsLedger:
 
     def __init__(self, chapter: str, output_dir: str | Path | None = None, parameters: Mapping | None = None):
         self.chapter = chapter
-        self.output_dir = Path(output_dir) if output_dir is not None else generated_dir()
+        if output_dir is None:
+            output_dir = os.environ.get(CLAIMS_DIR_VARIABLE) or generated_dir()
+        self.output_dir = Path(output_dir)
         self.parameters = dict(parameters or {})
         self.claims: list[Claim] = []
 
@@ -195,12 +231,17 @@ class ClaimsLedger:
         reason: str = "",
         short: str = "",
     ) -> Claim:
-        """Record one claim (see :class:`Claim` for the fields); an id may be recorded once."""
+        """Record one claim (see :class:`Claim` for the fields); an id may be recorded once.
+
+        In a notebook, the claim keeps a digest of the source of the cell that recorded it
+        (``cell``): the book links the claim to the section of the chapter around that cell.
+        """
         if any(c.id == id for c in self.claims):
             raise ValueError(f"claim id {id!r} recorded twice in chapter {self.chapter}")
         claim = Claim(
             id, paper, statement, where, dict(evidence), holds, tier, self.chapter, note,
             paper_value=paper_value, ours=ours, n_checked=n_checked, n_held=n_held, reason=reason, short=short,
+            cell=current_cell(),
         )
         self.claims.append(claim)
         return claim
@@ -236,7 +277,7 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _format_evidence(evidence: Mapping[str, float]) -> str:
+def format_evidence(evidence: Mapping[str, float]) -> str:
     return "; ".join(f"{k} = {v:.4g}" for k, v in evidence.items())
 
 
@@ -254,7 +295,7 @@ def claims_table(records: Iterable[Claim | Mapping[str, Any]]) -> pd.DataFrame:
             "paper": r["paper"],
             "claim": r["statement"],
             "where": r.get("where", ""),
-            "evidence": _format_evidence(r["evidence"]),
+            "evidence": format_evidence(r["evidence"]),
             "holds": verdict_label(r),
             "reason": claim_reason(r),
             "data": r.get("tier", ""),
@@ -296,86 +337,3 @@ def load_claims(folder: str | Path | None = None) -> list[dict[str, Any]]:
     for path in sorted(folder.glob("*.claims.json")):
         records += read_claims_file(path)
     return records
-
-
-def _chapter_title(folder: Path, chapter: str) -> tuple[str | None, str]:
-    """(document name, title) of the executed chapter ``NN_*.ipynb`` in ``folder``, if it is there."""
-    for path in sorted(folder.glob(f"{chapter}_*.ipynb")):
-        if path.stem.endswith(".failed"):
-            continue
-        try:
-            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
-        except (OSError, json.JSONDecodeError):
-            cells = []
-        for cell in cells:
-            source = cell.get("source", "") if cell.get("cell_type") == "markdown" else ""
-            source = "".join(source) if isinstance(source, list) else source
-            for line in source.splitlines():
-                if line.startswith("# "):
-                    return path.stem, line[2:].strip()
-        return path.stem, f"Chapter {chapter}"
-    return None, f"Chapter {chapter}"
-
-
-def _one_line(text: Any) -> str:
-    return " ".join(str(text).split())
-
-
-def write_claims_page(folder: str | Path | None = None, out: str | Path | None = None) -> Path:
-    """Write the book's Claims page (MyST Markdown) from every chapter's claims file.
-
-    A summary (claims per chapter and their verdicts), then per chapter a table with the verdict
-    first, and the measured evidence of each claim below it.
-    """
-    folder = Path(folder) if folder is not None else generated_dir()
-    out = Path(out) if out is not None else folder / "claims.md"
-    records = load_claims(folder)
-    lines = [
-        "# Claims",
-        "",
-        "Every chapter checks the testable claims of its paper on the data it ran with and records, "
-        "for each, the measured evidence and whether the claim held. This page gathers those records "
-        "at build time. A claim that does not hold is listed as **not held**: it is reported, not tuned "
-        "away; one checked on several models or settings that held on some of them is listed as "
-        "*partly* with the count. *Data* says which tier the evidence comes from: the procedurally "
-        "generated toy world (`toy`), real pretrained models and sample photos available offline "
-        "(`offline-real`), or a paper's own data set supplied by the reader (`paper-data`).",
-        "",
-    ]
-    if not records:
-        lines.append("No chapter has recorded a claim in this build yet.")
-    else:
-        verdicts = [verdict(r) for r in records]
-        lines += [f"In this build, {verdicts.count('held')} of {len(records)} recorded claims held"
-                  + (f" and {verdicts.count('partly')} held partly." if "partly" in verdicts else "."), ""]
-        by_chapter: dict[str, list[dict]] = {}
-        for record in records:
-            by_chapter.setdefault(str(record.get("chapter", "")), []).append(record)
-        titles = {ch: _chapter_title(folder, ch) for ch in by_chapter}
-        summary = []
-        for ch, rows in by_chapter.items():
-            doc, title = titles[ch]
-            counts = [verdict(r) for r in rows]
-            summary.append({
-                "chapter": f"[{ch} {_one_line(title)}]({doc}.ipynb)" if doc else ch,
-                "claims": len(rows), "held": counts.count("held"), "partly": counts.count("partly"),
-                "not held": counts.count("not held"),
-            })
-        lines.append(markdown_table(pd.DataFrame(summary), index=False))
-        for ch, rows in by_chapter.items():
-            lines += ["", f"## {ch} {titles[ch][1]}", ""]
-            table = pd.DataFrame([
-                {
-                    "verdict": f"**{verdict_label(r)}**" if verdict(r) == "not held" else verdict_label(r),
-                    "data": r.get("tier", ""),
-                    "claim": f"{_one_line(r['statement'])} (`{r['id']}`)",
-                    "in the paper": f"{r['paper']}, {_one_line(r.get('where', ''))}",
-                    "reason": claim_reason(r) or None,
-                }
-                for r in rows
-            ])
-            lines += [markdown_table(table, index=False), "", "Evidence, as measured:", ""]
-            lines += [f"- `{r['id']}`: {_format_evidence(r['evidence'])}" for r in rows]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return out

@@ -18,6 +18,8 @@ PAPERS = {
     "conneau2018": "Conneau et al. Word Translation Without Parallel Data. ICLR 2018",
     "toy-world": "The toy world of this book (chapter 00): the properties it is built to have, measured",
 }
+# The five papers the book reproduces, in the order of its chapters; the others in PAPERS support them.
+SEED_PAPERS = ("wei2017", "he2015", "ni2017", "kovacs2019", "mohammadshahi2019")
 PAPER_NUMBER_COLUMNS = ["paper", "table", "method", "metric", "setting", "value", "note"]
 
 
