@@ -175,3 +175,13 @@ def test_clear_errors(problem):
     for bad in (dict(learning_rate=0), dict(epochs=0), dict(batch_size=1.5), dict(momentum=1.0), dict(seed=-1)):
         with pytest.raises(ValueError, match=next(iter(bad))):
             DRELConfig(**bad).validate()
+
+
+def test_epoch_callback_sees_every_epoch_and_does_not_change_training(problem):
+    cfg = DRELConfig(**SMALL, epochs=3, triplets_per_image=4)
+    x, y = problem.features[:80], problem.tag_matrix[:80]
+    seen = []
+    with_callback = DREL(cfg).fit(x, y, callback=lambda epoch, model: seen.append((epoch, model.score(x[:5]))))
+    assert [epoch for epoch, _ in seen] == [1, 2, 3]
+    np.testing.assert_array_equal(seen[-1][1], with_callback.score(x[:5]))
+    np.testing.assert_array_equal(with_callback.score(x), DREL(cfg).fit(x, y).score(x))

@@ -229,3 +229,12 @@ def test_standardised_features_use_the_training_statistics(problem):
     np.testing.assert_allclose(model.scaler.mean, x.mean(0), rtol=1e-4, atol=1e-3)
     test = problem.features[500:] * 50 + 7
     assert precision_at(model.score(test), problem.tag_matrix[500:]) > 0.4
+
+
+def test_epoch_callback_sees_every_epoch_and_does_not_change_training(problem):
+    cfg = WSABIEConfig(**FAST, embedding_dim=8, epochs=3)
+    x, y = problem.features[:100], problem.tag_matrix[:100]
+    seen = []
+    model = WSABIE(cfg).fit(x, y, callback=lambda epoch, m: seen.append(epoch))
+    assert seen == [1, 2, 3]
+    np.testing.assert_array_equal(model.score(x), WSABIE(cfg).fit(x, y).score(x))

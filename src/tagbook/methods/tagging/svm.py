@@ -27,7 +27,7 @@ the same top-5 annotations at ``C = 0.01``, in 11 s and 125 s. The paper gives n
 ``C = 1`` (nearly separable data, 1,360 images in 1280 dimensions) both solvers needed minutes
 and liblinear stopped unconverged, while ``C = 0.01`` and ``0.001`` gave top-5 F1 0.58 and 0.61
 on that world's test split (so the default is not chosen blind to test labels: choose ``C`` on
-a validation split for claims). Per He et al., the tags do not interact, and rare tags suffer
+a validation split for claims, as chapter 03 does: :data:`tagbook.experiments.he2015.CHOSEN`). Per He et al., the tags do not interact, and rare tags suffer
 from the class imbalance: no class weights, as in their description.
 """
 

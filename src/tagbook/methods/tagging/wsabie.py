@@ -29,6 +29,7 @@ than 0.001, and 0.1 diverged).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -126,8 +127,10 @@ class WSABIE:
             raise RuntimeError("the model is not trained: call fit() first")
         return self.net
 
-    def fit(self, features, tag_matrix, context: DistributedContext | None = None) -> "WSABIE":
-        """Train on ``features (N, d)`` and a 0/1 ``tag_matrix (N, T)``."""
+    def fit(self, features, tag_matrix, context: DistributedContext | None = None,
+            callback: Callable[[int, "WSABIE"], None] | None = None) -> "WSABIE":
+        """Train on ``features (N, d)`` and a 0/1 ``tag_matrix (N, T)``; ``callback(epoch, model)``,
+        when given, is called after each epoch (from 1), for held-out curves."""
         cfg = self.config
         x = as_features(features)
         index = TagIndex(as_tag_matrix(tag_matrix, x.shape[0]))
@@ -166,6 +169,9 @@ class WSABIE:
                 seen += len(shard)
             self.history_.append(ctx.all_reduce_mean(total, seen))
             bar.set_postfix(warp=f"{self.history_[-1]:.4f}")
+            if callback is not None:
+                with torch.no_grad():
+                    callback(len(self.history_), self)
         return self
 
     def _draw_negatives(

@@ -1,0 +1,224 @@
+"""Chapter 03's experiment module on a tiny planted problem: splits, UGC mapping, every table
+method, the validation-only search, the online update, the timing function and the claims."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tagbook.experiments import he2015 as h
+from tagbook.methods.tagging.synthetic import planted_problem
+from tagbook.report import ClaimsLedger
+
+
+@pytest.fixture(scope="module")
+def data() -> h.AnnotationData:
+    pb = planted_problem(n_images=160, n_tags=8, n_features=12, max_tags_per_image=3, noise=0.3, seed=3)
+    x = np.abs(pb.features).astype(np.float32)
+    rng = np.random.default_rng(0)
+    noisy = pb.tag_matrix & (rng.random(pb.tag_matrix.shape) < 0.8)
+    keys = [f"t{j}" for j in range(8)]
+    return h.AnnotationData(keys, keys, pb.tag_matrix.astype(bool), noisy, {"cnn": x, "low-level": x + 0.1}, 160)
+
+
+@pytest.fixture(scope="module")
+def tiny_dims(monkeypatch_module):
+    """DREL at a size the test can train in a second."""
+    small = dict(image_hidden=16, latent_dim=8, tag_embedding_dim=6, tag_hidden=8)
+    for kind in ("low-level", "cnn"):
+        monkeypatch_module.setitem(h.CHOSEN[kind], "DREL", {**h.CHOSEN[kind]["DREL"], **small})
+    monkeypatch_module.setitem(h.CHOSEN["cnn"], "CNN_hinge", {"learning_rate": 0.05})
+    return small
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+@pytest.fixture(scope="module")
+def runs(data, tiny_dims):
+    return h.annotation_runs(data, seeds=[0, 1], epochs=3, triplets_per_image=4, knn_k=10, ugc=True)
+
+
+def test_split_is_disjoint_covers_everything_and_depends_on_the_seed():
+    s = h.split_indices(200, seed=0)
+    assert sorted(np.concatenate(list(s.values())).tolist()) == list(range(200))
+    assert (s["test"].size, s["val"].size, s["train"].size) == (20, 18, 162)
+    assert not np.array_equal(s["test"], h.split_indices(200, seed=1)["test"])
+    np.testing.assert_array_equal(s["test"], h.split_indices(200, seed=0)["test"])
+
+
+def test_ugc_tags_map_onto_label_names_case_insensitively_and_polysemy_tags_both():
+    names = {"dog": "dog", "mouse.animal": "mouse", "mouse.computer": "mouse", "red": "red"}
+    world = SimpleNamespace(tags=[["Dog", "fobe2013", "MOUSE"], ["rot", "red"], []],
+                            label_names=lambda lang, keys: [names[k] for k in keys])
+    world.__len__ = None
+    keys = list(names)
+    out = h.ugc_tag_matrix(_Sized(world, 3), keys)
+    np.testing.assert_array_equal(out, [[1, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0]])
+
+
+class _Sized:
+    def __init__(self, inner, n):
+        self._inner, self._n = inner, n
+
+    def __len__(self):
+        return self._n
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+def test_every_table_method_runs_and_is_scored_on_the_test_split(data, runs):
+    frame = runs.frame
+    expected = {("low-level", "clean", m) for m in h.TABLE_METHODS["low-level"]}
+    expected |= {("cnn", "clean", m) for m in h.TABLE_METHODS["cnn"]}
+    expected |= {("cnn", "ugc", m) for m in ("kNN", "WSABIE", "DREL")}
+    assert set(map(tuple, frame[["kind", "tags", "method"]].drop_duplicates().to_numpy())) == expected
+    assert set(frame["seed"]) == {0, 1}
+    assert frame[["mP", "mR", "F1"]].apply(lambda c: c.between(0, 1).all()).all()
+    # the planted problem is easy: every trained method is far above chance (8 tags, ~2 relevant)
+    clean = frame[frame["tags"] == "clean"]
+    assert (clean["mR"] > 0.5).all(), clean[["kind", "method", "mR"]]
+    # the stored first-seed scores are the test split's and reproduce the row's numbers
+    scores = runs.test_scores[("cnn", "clean", "DREL")]
+    assert scores.shape == (runs.test_idx.size, 8)
+    again = h.annotation_prf(scores, data.truth[runs.test_idx])
+    row = frame[(frame["kind"] == "cnn") & (frame["tags"] == "clean") & (frame["method"] == "DREL") & (frame["seed"] == 0)]
+    assert again.F1 == pytest.approx(float(row["F1"].iloc[0]))
+
+
+def test_results_table_puts_the_papers_numbers_beside_ours(runs):
+    table = h.results_table(runs.frame, "cnn")
+    assert list(table.index) == list(h.TABLE_METHODS["cnn"])
+    assert table.loc["DREL", "F1 (paper)"] == "0.2973"
+    assert table.loc["CNN_WARP", "N+ (paper)"] == "78 of 81"
+    assert "±" in table.loc["DREL", "F1 (ours)"]
+    low = h.results_table(runs.frame, "low-level")
+    assert low.loc["kNN", "mP (paper)"] == "0.1896"
+
+
+def test_hyper_parameters_are_chosen_on_validation_images_only(data, tiny_dims, monkeypatch):
+    seen = []
+    original = h.fit_and_score
+
+    def spy(method, kind, x_train, y_train, x_eval, **kw):
+        seen.append((x_train.shape[0], [x.shape[0] for x in x_eval]))
+        return original(method, kind, x_train, y_train, x_eval, **kw)
+
+    monkeypatch.setattr(h, "fit_and_score", spy)
+    grids = {"SVM": [dict(C=0.01), dict(C=1.0)], "WSABIE": [dict(learning_rate=0.01)]}
+    search = h.select_hyperparameters(data, "cnn", seed=0, epochs=2, grids=grids)
+    split = data.split(0)
+    assert all(n == split["train"].size and ev == [split["val"].size] for n, ev in seen)
+    assert search.groupby("method")["chosen"].sum().to_dict() == {"SVM": 1, "WSABIE": 1}
+    svm = search[search["method"] == "SVM"]
+    chosen_row = svm[svm["chosen"]].iloc[0]
+    assert chosen_row["F1"] == svm["F1"].max()
+    assert h.chosen_from(search)["SVM"] == chosen_row["params"]
+    assert list(h.chosen_table({"cnn": h.chosen_from(search)}).index.get_level_values("method")) == ["SVM", "WSABIE"]
+
+
+def test_training_curves_have_a_held_out_value_per_epoch(data, tiny_dims):
+    curves = h.training_curves(data, "cnn", seed=0, epochs=3, triplets_per_image=4)
+    for method in ("DREL", "WSABIE"):
+        part = curves[curves["method"] == method]
+        assert part["epoch"].tolist() == [1, 2, 3]
+        assert part["val_F1"].notna().all() and part["val_F1"].between(0, 1).all()
+    fig = h.plot_training_curves(curves, "t")
+    assert len(fig.axes) == 2
+
+
+def test_per_tag_recall_counts_n_plus(data, runs):
+    recall = h.per_tag_recall(runs, data, "cnn", methods=("kNN", "DREL"))
+    counts = runs.per_tag[("cnn", "clean", "DREL")]
+    assert (recall["DREL"].fillna(0) > 0).sum() == (counts.correct > 0).sum()
+    assert recall["relevant"].is_monotonic_decreasing
+    h.plot_per_tag_recall(recall, "t")
+
+
+def test_online_update_adds_the_new_tags_and_times_both(data, tiny_dims):
+    online = h.online_update_experiment(data, "cnn", seed=0, new_fraction=0.25, epochs=3, triplets_per_image=4)
+    assert list(online.index) == ["first model (old tags only)", "online update (partial_fit)", "retrained from scratch"]
+    assert online.attrs["n_new"] == 2 and online.attrs["n_old"] == 6
+    assert online.loc["first model (old tags only)", "F1 new"] == 0.0  # it cannot name a tag it never saw
+    assert online.loc["online update (partial_fit)", "F1 new"] > 0
+    assert (online["seconds"] > 0).all()
+
+
+def test_time_per_test_image_grows_with_n_for_knn_only():
+    small = h.time_per_test_image("kNN", n_train=500, n_tags=10, n_features=64, n_test=50, repeats=2)
+    large = h.time_per_test_image("kNN", n_train=20_000, n_tags=10, n_features=64, n_test=50, repeats=2)
+    assert large > 3 * small
+    for method in ("DREL", "WSABIE", "SVM"):
+        assert h.time_per_test_image(method, n_tags=20, n_features=64, n_test=20, repeats=1) > 0
+    with pytest.raises(ValueError, match="method"):
+        h.time_per_test_image("CNN")
+
+
+def test_complexity_slopes_on_a_known_table():
+    table = pd.DataFrame([dict(method="kNN", axis="N", N=n, T=81, seconds=1e-5 * n) for n in (10, 100, 1000)]
+                         + [dict(method="DREL", axis="N", N=n, T=81, seconds=1e-3) for n in (10, 100, 1000)]
+                         + [dict(method="DREL", axis="T", N=10, T=t, seconds=1e-5 * t) for t in (10, 100)])
+    slopes = h.complexity_slopes(table).set_index(["axis", "method"])["slope"]
+    assert slopes[("N", "kNN")] == pytest.approx(1.0)
+    assert slopes[("N", "DREL")] == pytest.approx(0.0, abs=1e-9)
+    assert slopes[("T", "DREL")] == pytest.approx(1.0)
+    ledger = ClaimsLedger("03", output_dir="/nonexistent")
+    claim = h.record_complexity_claim(ledger, table)
+    assert claim.holds and claim.n_held == 3
+    slow = table.assign(seconds=np.where(table["method"] == "DREL", 10.0, table["seconds"]))
+    assert not h.record_complexity_claim(ClaimsLedger("03", output_dir="/nonexistent"), slow).holds
+
+
+def test_claims_are_computed_from_the_runs(runs, data, tiny_dims):
+    ledger = ClaimsLedger("03", output_dir="/nonexistent")
+    frame = runs.frame
+    claims = [
+        h.record_cnn_beats_low_level_claim(ledger, frame),
+        h.record_drel_beats_wsabie_claim(ledger, frame),
+        h.record_knn_precision_claim(ledger, frame),
+        h.record_svm_lowest_claim(ledger, frame),
+        h.record_full_n_plus_claim(ledger, frame),
+        h.record_ranking_losses_claim(ledger, frame),
+    ]
+    for claim in claims:
+        assert claim.n_checked >= 2 and 0 <= claim.n_held <= claim.n_checked
+        assert claim.holds == (claim.n_held == claim.n_checked)
+        assert claim.paper_value and claim.reason
+    # the DREL-WSABIE verdict follows the numbers: flip them and it must not hold
+    flipped = frame.copy()
+    is_drel, is_wsabie = flipped["method"] == "DREL", flipped["method"] == "WSABIE"
+    for col in ("mP", "F1"):
+        flipped.loc[is_drel, col], flipped.loc[is_wsabie, col] = 0.0, 1.0
+    assert h.record_drel_beats_wsabie_claim(ClaimsLedger("03", output_dir="/nonexistent"), flipped).n_held == 0
+
+
+def test_online_claim_uses_both_conditions():
+    online = pd.DataFrame({"seconds": [1.0, 2.0, 10.0], "F1 all": [0.1, 0.4, 0.5], "F1 old": [0.4, 0.4, 0.5],
+                           "F1 new": [0.0, 0.45, 0.5]},
+                          index=["first model (old tags only)", "online update (partial_fit)", "retrained from scratch"])
+    assert h.record_online_update_claim(ClaimsLedger("03", output_dir="/nonexistent"), online).holds
+    online.loc["online update (partial_fit)", "F1 new"] = 0.2
+    claim = h.record_online_update_claim(ClaimsLedger("03", output_dir="/nonexistent"), online)
+    assert not claim.holds and claim.n_held == 1
+
+
+def test_label_statistics_table_has_the_toy_rows(data):
+    table = h.label_statistics_table(data, shared_dir="/nonexistent")
+    assert "toy world (clean labels)" in table.index
+    assert table.loc["toy world (clean labels)", "labels"] == 8
+
+
+def test_config_from_params_and_errors():
+    cfg = h.He2015Config.from_params({"n_images": 300, "timing_n": [100, 1000], "unknown": 1})
+    assert cfg.n_images == 300 and cfg.timing_n == (100, 1000)
+    with pytest.raises(ValueError, match="val_fraction"):
+        h.He2015Config(val_fraction=1.5)
+    with pytest.raises(ValueError, match="method"):
+        h.make_model("SVD", "cnn")
