@@ -431,3 +431,83 @@ def test_two_processes_train_the_weights_of_one(two_rank_run, variant):
     if variant == "fme":  # frozen embeddings stay the pre-aligned vectors on both ranks
         assert np.array_equal(ranks[0]["state_dict"]["network.captions.embed.weight"].numpy(),
                               start.vocabulary_.vectors)
+
+
+# -- the mapped word inputs, the caption-pair model and the sentence-encoder baseline ---------------
+def test_mapped_word_inputs_equal_one_product_per_caption():
+    torch.manual_seed(1)
+    table = np.random.default_rng(1).normal(size=(12, 5)).astype(np.float32)
+    encoder = CaptionEncoder(table, gru_width=4, joint_dim=4)
+    tokens, _ = pad_captions([[1, 2, 3], [4, 5], [6], [7, 8, 9, 10]])
+    maps = torch.randn(2, 5, 5)
+    languages = torch.tensor([1, 0, 1, 1])
+    words = encoder.embed(tokens)
+    direct = torch.stack([words[i] @ maps[int(languages[i])].T for i in range(4)])
+    assert torch.allclose(encoder.word_inputs(tokens, languages, maps), direct, atol=1e-6)
+    assert torch.allclose(encoder.word_inputs(tokens, torch.zeros(4, dtype=torch.long), maps), words @ maps[0].T,
+                          atol=1e-6)
+    # gradients reach the matrices of both languages present, and only them
+    maps.requires_grad_(True)
+    encoder.word_inputs(tokens, languages, maps).sum().backward()
+    assert maps.grad[0].abs().sum() > 0 and maps.grad[1].abs().sum() > 0
+
+
+def test_caption_pair_model_learns_to_match_the_languages():
+    from tagbook.methods.retrieval.caption_pairs import CaptionPairModel, pair_items
+    from tagbook.metrics.retrieval import caption_recall_at_k
+
+    assert pair_items([2, 1], [1, 3]).tolist() == [[0, 0, 0], [0, 1, 0], [1, 0, 0], [1, 0, 1], [1, 0, 2]]
+    _, captions, vectors, lexicon = _planted_problem(n_images=16)
+    # scramble the German vectors: the model has to learn the match from the caption pairs
+    rng = np.random.default_rng(3)
+    vectors = {"en": vectors["en"], "de": {w: rng.normal(size=6) for w in vectors["de"]}}
+    config = ame_preset("ame", epochs=20, lr=1e-2, alignment_every=2, alignment_k=2, **QUICK)
+    calls = []
+    model = CaptionPairModel(config).fit(captions, word_vectors=vectors, lexicon=lexicon,
+                                         monitor=lambda m, i, e: calls.append((i, e)) or float(i))
+    assert calls[0] == (0, -1) and len(calls) == 21  # once before training, then every epoch
+    assert model.history_[-1]["ranking_loss"] < model.history_[0]["ranking_loss"]
+    assert np.isfinite(model.history_[0]["alignment_loss"])
+    en = model.encode([c[0] for c in captions["en"]], "en")
+    de = model.encode([c[0] for c in captions["de"]], "de")
+    assert en.shape == (16, 8) and np.allclose(np.linalg.norm(en, axis=1), 1.0, atol=1e-5)
+    forward, _ = caption_recall_at_k(model.similarity(en, de), captions_per_image=1, ks=(5,))
+    untrained = CaptionPairModel(ame_preset("ame", epochs=1, lr=1e-9, **QUICK)).fit(
+        captions, word_vectors=vectors, lexicon=lexicon)
+    before, _ = caption_recall_at_k(untrained.similarity(untrained.encode([c[0] for c in captions["en"]], "en"),
+                                                         untrained.encode([c[0] for c in captions["de"]], "de")),
+                                    captions_per_image=1, ks=(5,))
+    # four kinds among 16 images: a caption's right kind holds ~4 images, so R@5 is the fair test
+    assert forward.recall[5] >= 75.0 and forward.recall[5] > before.recall[5]
+    words, mapped = model.word_vectors("de")
+    assert len(words) == mapped.shape[0] and mapped.shape[1] == 6
+    frozen = CaptionPairModel(ame_preset("fme", epochs=2, **QUICK)).fit(captions, word_vectors=vectors)
+    assert torch.equal(frozen.encoder_.embed.weight.detach()[1:],
+                       torch.as_tensor(frozen.vocabulary_.vectors)[1:])
+    with pytest.raises(ValueError, match="exactly two languages"):
+        CaptionPairModel(config).fit({"en": captions["en"]}, word_vectors=vectors, lexicon=lexicon)
+    with pytest.raises(ValueError, match="needs a bilingual lexicon"):
+        CaptionPairModel(config).fit(captions, word_vectors=vectors)
+    with pytest.raises(RuntimeError, match="not trained"):
+        CaptionPairModel(config).encode(["a dog"], "en")
+
+
+def test_linear_image_map_learns_fixed_caption_vectors():
+    from tagbook.methods.retrieval.sentence_map import LinearImageMap
+
+    rng = np.random.default_rng(0)
+    kinds = rng.integers(0, 5, 40)
+    centres, meanings = rng.normal(size=(5, 12)), rng.normal(size=(5, 7))
+    features = (centres[kinds] + 0.1 * rng.normal(size=(40, 12))).astype(np.float32)
+    owners = np.repeat(np.arange(40), 2)
+    vectors = meanings[kinds[owners]] + 0.05 * rng.normal(size=(80, 7))
+    model = LinearImageMap(epochs=30, batch_size=16, lr=1e-2).fit(features, vectors, owners)
+    assert model.history_[-1]["ranking_loss"] < model.history_[0]["ranking_loss"]
+    sim = model.score(features, vectors)
+    assert sim.shape == (40, 80)
+    # R@10 (eight images share a kind on average): the kind's images come first
+    assert recall_at_k(sim, captions_per_image=2, ks=(10,)).text_to_image.recall[10] >= 90.0
+    with pytest.raises(ValueError, match="caption_images"):
+        LinearImageMap().fit(features, vectors, owners + 100)
+    with pytest.raises(RuntimeError, match="not trained"):
+        LinearImageMap().score(features, vectors)

@@ -1,7 +1,5 @@
 """Image-caption retrieval metrics (VSE++'s R@k and median rank) on hand-made and random cases."""
 
-import time
-
 import numpy as np
 import pytest
 
@@ -159,11 +157,15 @@ def test_bad_inputs_are_named():
         summarise_ranks([])
 
 
-def test_a_thousand_images_by_five_thousand_captions_within_a_second():
+def test_a_thousand_images_by_five_thousand_captions_match_the_definition_on_sampled_queries():
+    # the paper's test size (timings: benchmarks/bench_retrieval.py); a direct count per query
     sim = np.random.default_rng(0).normal(size=(1000, 5000)).astype(np.float32)
-    recall_at_k(sim[:10, :50])  # warm-up
-    start = time.perf_counter()
     r = recall_at_k(sim)
-    elapsed = time.perf_counter() - start
-    assert 0.0 <= r.image_to_text.recall[10] <= 100.0
-    assert elapsed < 1.0, f"1,000 x 5,000 took {elapsed:.2f} s"
+    for i in (0, 137, 999):
+        own = sim[i, i * 5 : i * 5 + 5]
+        best = int(np.argmax(own))
+        expected = int((sim[i] > own[best]).sum())
+        assert r.image_to_text.ranks[i] == expected
+    for j in (0, 2501, 4999):
+        column, target = sim[:, j], sim[j // 5, j]
+        assert r.text_to_image.ranks[j] == int((column > target).sum())

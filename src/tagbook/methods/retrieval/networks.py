@@ -79,7 +79,17 @@ class CaptionEncoder(nn.Module):
         words = self.embed(tokens)
         if maps is None:
             return words
-        return torch.bmm(words, maps[languages].transpose(1, 2))
+        # one product per language present (gathering a (d, d) matrix per caption would hold
+        # n * d * d numbers: 134 MB for 128 captions of 512-d vectors)
+        languages = torch.as_tensor(languages, dtype=torch.long)
+        present = torch.unique(languages)
+        if len(present) == 1:
+            return words @ maps[int(present[0])].T
+        mapped = words.new_zeros(words.shape[0], words.shape[1], maps.shape[1])
+        for lang in present.tolist():
+            rows = torch.nonzero(languages == lang).squeeze(1)
+            mapped = mapped.index_copy(0, rows, words[rows] @ maps[lang].T)
+        return mapped
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor, languages: torch.Tensor,
                 maps: torch.Tensor | None = None) -> torch.Tensor:
