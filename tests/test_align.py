@@ -260,3 +260,53 @@ def test_alignment_methods_import_no_metrics():
     code = "import sys, tagbook.text.align; print([m for m in sys.modules if m.startswith('tagbook.metrics')])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _released_code_loop(model: RCSLSAlignment, X, Y, Zs, Zt, niter: int, lr: float):
+    """The loop of the authors' released code, as its text describes it, written out here: for
+    it = 0..niter, evaluate the loss at R, step, and when that loss exceeds the previous one
+    halve the step size (without a constraint its 'undo' restores the same, updated matrix)."""
+    R = torch.from_numpy(procrustes(X.numpy(), Y.numpy()).astype(np.float32))
+    fold, losses = None, []
+    for it in range(niter + 1):
+        f, df = model._loss_and_grad(R, X, Y, Zs, Zt, 3, 3)
+        losses.append(f)
+        R = R - lr * df
+        if it > 0 and f > fold:
+            lr /= 2
+            f = fold
+        fold = f
+    return R.numpy(), losses
+
+
+def test_authors_variant_follows_the_released_loop_and_records_held_out_loss():
+    rng = np.random.default_rng(11)
+    X = normalize_rows(rng.normal(size=(60, 6)))
+    Y = normalize_rows(X @ rng.normal(size=(6, 6)) + 0.3 * rng.normal(size=(60, 6)))
+    Zs, Zt = normalize_rows(rng.normal(size=(200, 6))), normalize_rows(rng.normal(size=(200, 6)))
+    config = RCSLSConfig.authors(niter=5, k=3, show_progress=False, lr=10.0)  # a large step, so that the loss rises
+    assert (config.n_iter, config.constraint, config.on_increase) == (6, "none", "keep")
+    assert (RCSLSConfig.authors().lr, RCSLSConfig.authors().n_iter) == (1.0, 11)
+    held = (normalize_rows(rng.normal(size=(20, 6))), normalize_rows(rng.normal(size=(20, 6))))
+    seen = []
+    model = RCSLSAlignment(config).fit(X, Y, source_space=Zs, target_space=Zt, held_out=held,
+                                       on_step=lambda step, W: seen.append((step, W)))
+    expected_W, expected_losses = _released_code_loop(model, *(torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
+                                                               for a in (X, Y, Zs, Zt)), niter=5, lr=10.0)
+    # the released code evaluates R_0..R_niter and steps once more; we also evaluate the last map
+    assert np.allclose(model.loss_history_[:6], expected_losses, atol=1e-5)
+    assert np.allclose(model.W_, expected_W, atol=1e-5)
+    assert any(b > a for a, b in zip(model.loss_history_, model.loss_history_[1:]))  # a rise was kept
+    assert min(model.lr_history_) < 10.0  # ... and halved the step size
+    assert len(model.held_out_loss_history_) == len(model.loss_history_) == 7
+    assert [step for step, _ in seen] == list(range(7)) and np.allclose(seen[-1][1], model.W_)
+    # the held-out loss is the same loss on the held-out pairs
+    H = [torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)) for a in held]
+    Zs_t, Zt_t = (torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)) for a in (Zs, Zt))
+    last = model._loss_and_grad(torch.from_numpy(model.W_), *H, Zs_t, Zt_t, 3, 3)[0]
+    assert model.held_out_loss_history_[-1] == pytest.approx(last, abs=1e-6)
+    # watching held-out pairs changes nothing in the fit
+    plain = RCSLSAlignment(config).fit(X, Y, source_space=Zs, target_space=Zt)
+    assert np.array_equal(plain.W_, model.W_)
+    with pytest.raises(ValueError, match="on_increase"):
+        RCSLSConfig(on_increase="restart")

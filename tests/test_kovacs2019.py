@@ -93,7 +93,8 @@ def test_classification_table_and_its_claims(tmp_path, data, models):
 
     ledger = _ledger(tmp_path)
     claims = k19.record_classification_claims(ledger, result, "toy")
-    assert [c.id for c in ledger.claims] == ["conv-beats-pooled", "zero-shot-above-chance"] == [c.id for c in claims]
+    assert [c.id for c in ledger.claims] == ["conv-beats-pooled", "zero-shot-above-chance",
+                                             "conv-beats-pooled-unseen"] == [c.id for c in claims]
     assert claims[0].evidence["conv mAP"] == result.table.loc["conv-level", "seen mAP"]
 
 
@@ -163,7 +164,12 @@ def test_segmentation_sweep_and_claim(tmp_path, data, models):
     assert result.sweep.loc[0.8] == pytest.approx(result.miou_maps)
     assert result.miou_centre == result.centre.max()
     assert list(result.table()["mIoU"].round(3)) == list(np.round(
-        [result.miou_maps, result.sweep.max(), result.miou_all_foreground, result.miou_centre], 3))
+        [result.miou_maps, result.sweep.max(), result.miou_cosine, result.cosine_sweep.max(),
+         result.miou_all_foreground, result.miou_centre], 3))
+    # every row picked by looking at the test masks says so
+    chosen = [name for name in result.table().index if "best" in name]
+    assert len(chosen) == 3 and all("chosen on the test images" in name for name in chosen)
+    assert result.cosine_sweep.loc[0.8] == pytest.approx(result.miou_cosine)
     claim = k19.record_segmentation_claim(_ledger(tmp_path), result)
     assert claim.id == "maps-localise"
     assert claim.holds is bool(result.miou_maps > max(result.miou_all_foreground, result.miou_centre))
@@ -231,3 +237,71 @@ def test_query_label_without_vector_is_an_error_naming_it(data):
 
     with pytest.raises(QueryError, match="zzzunknown"):
         k19.query_label_vectors(SpatialQuery.parse(["zzzunknown:left"]), data.vectors)
+
+
+@pytest.mark.parametrize("conv_unseen, pooled_unseen, holds", [(0.5, 0.4, True), (0.308, 0.343, False), (0.3, 0.3, False)])
+def test_conv_beats_pooled_on_unseen_labels_is_recorded_with_its_numbers(tmp_path, conv_unseen, pooled_unseen, holds):
+    result = _classification((0.6, 0.7, conv_unseen), (0.5, 0.6, pooled_unseen), np.full(10, 0.1))
+    claim = k19.record_classification_claims(_ledger(tmp_path), result)[2]
+    assert claim.id == "conv-beats-pooled-unseen" and claim.holds is holds
+    assert claim.evidence == {"conv unseen mAP": conv_unseen, "pooled unseen mAP": pooled_unseen,
+                              "chance mAP": pytest.approx(0.1)}
+    assert f"{conv_unseen:.3f}" in claim.ours and f"{pooled_unseen:.3f}" in claim.ours
+    assert ("pooled model ranks the unseen labels better" in claim.reason) is (pooled_unseen > conv_unseen)
+
+
+def test_segmentation_claim_records_the_fixed_threshold_and_both_map_kinds(tmp_path):
+    result = k19.SegmentationResult(0.8, pd.Series([0.2, 0.25], index=[0.5, 0.8]), pd.Series([0.1, 0.2], index=[0.5, 1.0]),
+                                    0.25, 0.1, np.zeros((1, 4, 4)), np.zeros((1, 4, 4)), 3,
+                                    cosine_sweep=pd.Series([0.05, 0.15], index=[0.0, 0.8]), miou_cosine=0.15)
+    claim = k19.record_segmentation_claim(_ledger(tmp_path), result)
+    assert claim.holds is True and claim.reason.startswith("the maps beat both baselines")
+    assert "cosine similarities (mIoU 0.150 at 0.8)" in claim.note and "chosen on the test images" in claim.note
+    assert "cosine maps (the post's), threshold 0.8" in result.table().index
+
+
+def test_fig8_mistakes_name_what_the_wrong_members_show(data):
+    groups = k19.WordGroups(["animal", "vehicle"], np.zeros((len(data.pool_idx), 2)),
+                            np.zeros((len(data.pool_idx), 2), dtype=bool))
+    groups.scores[:, 1] = 1.0  # every image goes to "vehicle"
+    shows_vehicle = np.array([("vehicle" in k19.image_groups(data, i)) for i in data.pool_idx])
+    groups.truth[:, 1] = shows_vehicle
+    table = k19.cluster_mistakes(data, groups)
+    assert table.loc["vehicle", "images"] == len(data.pool_idx)
+    assert table.loc["vehicle", "wrong members"] == int((~shows_vehicle).sum())
+    assert table.loc["vehicle", "share right"] == pytest.approx(round(shows_vehicle.mean(), 3))
+    assert table.loc["animal", "images"] == 0 and table.loc["animal", "what the wrong members show"] == "—"
+    assert table.loc["vehicle", "wrong in the figure"] == int((~shows_vehicle[:7]).sum())  # equal scores: first 7
+    named = table.loc["vehicle", "what the wrong members show"]
+    wrong_objects = {data.phrases[data.world.label_index[o.category]]
+                     for i, ok in zip(data.pool_idx, shows_vehicle) if not ok for o in data.world.objects[i]}
+    assert named != "—" and {part.rsplit(" (", 1)[0] for part in named.split(", ")} <= wrong_objects
+
+
+def test_figures_outline_the_true_positives(data, models):
+    from matplotlib.offsetbox import AnnotationBbox
+
+    conv = models["conv-level"]
+    show_idx, spread = k19.projection_sample(data, np.random.default_rng(3), n=12)
+    label = data.unseen[0]
+    fig = k19.plot_projection(data, conv, show_idx, spread, label)
+    boxes = [a for a in fig.axes[0].artists if isinstance(a, AnnotationBbox)]
+    assert len(boxes) == len(show_idx)
+    assert sum(b.patch.get_visible() for b in boxes) == int(data.Y[show_idx, label].sum())
+    zoom = boxes[0].offsetbox.get_zoom()
+    assert 64 * zoom * 100 / 72 >= 64  # a 64-px toy image is drawn at least 64 px wide at 100 dpi
+    hits = k19.projection_hits(data, conv, show_idx, label)
+    assert hits["n_true"] == int(data.Y[show_idx, label].sum()) and 0 <= hits["true_in_top"] <= hits["n_top"]
+
+
+def test_held_out_loss_beside_the_training_loss_and_the_two_map_kinds(data, models):
+    conv, pooled = models["conv-level"], models["pooled"]
+    held_out = k19.sampled_bce(conv, data, data.test_idx)
+    assert np.isfinite(held_out) and held_out > 0
+    assert k19.sampled_bce(conv, data, data.test_idx) == held_out  # the same label draws every time
+    fig = k19.plot_training_loss(conv, pooled, data)
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert sum("held-out" in name for name in labels) == 2
+    fig = k19.plot_map_kinds(data, conv, n=1)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert any("cosine (post)" in t for t in titles) and any("σ(M) (ours)" in t for t in titles)

@@ -153,3 +153,24 @@ def test_semantic_masks_map_instances_to_classes_and_ignore_others():
     inst = np.array([[[0, 1], [2, 3]]])
     out = semantic_masks(inst, [["dog", "cat", "zebra"]], {"dog": 1, "cat": 2})
     assert out[0].tolist() == [[0, 1], [2, IGNORE]]
+
+
+def test_cosine_maps_are_the_posts_cosine_similarities_combined_over_blocks():
+    from tagbook.methods.vse.localisation import cosine_localisation_maps
+
+    label = np.array([[3.0, 0.0, 0.0]])  # normalised inside
+    regions = np.zeros((1, 2, 3, 2, 2), dtype=np.float32)
+    regions[0, 0, 0] = [[1.0, 0.0], [0.0, -1.0]]  # block 0: along the label at (0, 0), against it at (1, 1)
+    regions[0, 0, 1] = [[0.0, 1.0], [1.0, 0.0]]
+    regions[0, 1, 1] = 1.0  # block 1: orthogonal everywhere
+    best = cosine_localisation_maps(regions, label)
+    assert best.shape == (1, 1, 2, 2)
+    assert best[0, 0].tolist() == [[1.0, 0.0], [0.0, 0.0]]  # max over the blocks
+    mean = cosine_localisation_maps(regions, label, reduce="mean")
+    assert mean[0, 0].tolist() == [[0.5, 0.0], [0.0, -0.5]]
+    seg = segment_from_maps(mean, -0.6, (2, 2))  # cosine maps take thresholds below 0
+    assert seg[0].tolist() == [[1, 1], [1, 1]]
+    with pytest.raises(ValueError, match="label_vectors"):
+        cosine_localisation_maps(regions, np.ones((1, 4)))
+    with pytest.raises(ValueError, match="reduce"):
+        cosine_localisation_maps(regions, label, reduce="sum")

@@ -335,3 +335,105 @@ def test_plot_hubness_draws_chinese_hub_names_without_missing_glyphs():
         assert not [w for w in caught if "missing from font" in str(w.message)]
     finally:
         plt.close(fig)
+
+
+# --------------------------------------------------------------------------- the RCSLS diagnosis
+
+
+def _planted_diagnosis(steps: int = 3) -> r01.RCSLSDiagnosis:
+    english, target = planted_spaces()
+    noisy = WordVectors(target.words, target.matrix + 0.3 * np.random.default_rng(5).normal(size=target.matrix.shape),
+                        lang="zh", name="noisy zh")
+    dictionary = BilingualDictionary.from_pairs((f"e{i}", f"z{i}") for i in range(N_WORDS))
+    return r01.rcsls_diagnosis(english, {"en→zh planted": (noisy, dictionary)}, SETUP, variant="authors",
+                               n_splits=2, test_share=0.25, steps=steps, sizes=(10, 30))
+
+
+def test_rcsls_diagnosis_watches_every_step_of_each_variant_on_held_out_pairs():
+    d = _planted_diagnosis(steps=3)
+    assert set(d.curves["variant"]) == {"authors", "spectral"}
+    assert d.curves.groupby(["split", "variant"]).size().tolist() == [4] * 4  # Procrustes start and 3 steps
+    start = d.curves[d.curves["step"] == 0]
+    assert (start.groupby("split")["held-out P@1"].nunique() == 1).all()  # both variants start at Procrustes
+    assert (d.curves.loc[d.curves["variant"] == "spectral", "spectral norm"] <= 1.0 + 1e-5).all()
+    splits = d.splits.set_index("split")
+    assert (splits["train pairs"] == 90).all() and (splits["held-out words"] == 30).all()
+    assert (splits["rank"] == DIM).all() and (splits["source dim"] == DIM).all()  # 90 pairs span the 8 dimensions
+    table = d.size_table()
+    assert list(table.index) == [10, 30, 90] and "RCSLS − Procrustes" in table.columns
+    assert (d.sizes.groupby("train pairs").size() == 4).all()  # 2 splits x 2 alignments
+    summary = d.summary()
+    assert (summary["pairs_min"], summary["rank_max"], summary["n_runs"]) == (90, DIM, 2)
+    assert summary["authors"]["last_step"] == 3 and 0 <= summary["authors"]["best_p1_step"] <= 3
+    reason = r01.diagnosis_reason(d)
+    assert "rank 8-8" in reason and "90-90 training pairs" in reason and "10 pairs" in reason
+    for fig in (r01.plot_rcsls_diagnosis(d), r01.plot_p1_against_dictionary_size(d)):
+        assert fig.get_suptitle() or all(ax.get_title() for ax in fig.axes)
+
+
+def test_the_toy_rcsls_claim_carries_the_diagnosis_in_its_reason():
+    good = planted_table(dict(zip(FULL, [8.0, 19.0, 22.0, 28.0, 25.0, 29.0])),
+                         skew={("procrustes", "nn"): 16.0, ("procrustes", "csls"): 2.5})
+    bad = planted_table(dict(zip(FULL, [30.0, 35.0, 50.0, 60.0, 45.0, 55.0])),
+                        skew={("procrustes", "nn"): 1.2, ("procrustes", "csls"): 0.7})
+    d = _planted_diagnosis(steps=2)
+    claims = r01.record_claims(ClaimsLedger("01", output_dir="/nonexistent"), {"en→zh A": good}, {"en→de toy": bad},
+                               toy_diagnosis=d)
+    by_id = {c.id: c for c in claims}
+    assert r01.diagnosis_reason(d) in by_id["rcsls-beats-procrustes-toy"].reason
+    assert "diagnosis" not in by_id["rcsls-beats-procrustes-offline-real"].reason  # held there: nothing to explain
+
+
+def test_rcsls_variants_by_name():
+    authors = r01.rcsls_config("authors", 10)
+    assert (authors.lr, authors.n_iter, authors.constraint) == (1.0, 11, "none")
+    spectral = r01.rcsls_config("spectral", 10)
+    assert (spectral.lr, spectral.n_iter, spectral.constraint) == (4.0, 10, "spectral")
+    with pytest.raises(ValueError, match="rcsls_variant"):
+        r01.rcsls_config("sgd", 10)
+
+
+def test_word_translation_is_cached_by_its_inputs(tmp_path, monkeypatch):
+    monkeypatch.setenv("TAGBOOK_CACHE", str(tmp_path))
+    english, target = planted_spaces()
+    calls = []
+    real_run = r01.run_word_translation
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(r01, "run_word_translation", counting)
+    first = r01.cached_word_translation(english, {"zh": target}, {("zh", "planted"): planted_pairs}, SETUP)
+    again = r01.cached_word_translation(english, {"zh": target}, {("zh", "planted"): planted_pairs}, SETUP)
+    assert len(calls) == 1 and not first.cached and again.cached
+    pd.testing.assert_frame_equal(first.tables["zh", "planted"], again.tables["zh", "planted"])
+    assert again.tables["zh", "planted"].attrs == first.tables["zh", "planted"].attrs
+    assert again.seconds == first.seconds
+    (entry,) = (tmp_path / "word-translation").glob("*.json")
+    # another setting, other vectors or another dictionary is another entry
+    other = r01.translation_setup(max_vocab=N_WORDS, n_test=30, max_train=90, train_translations=1,
+                                  rcsls_iterations=3, seed=1)
+    r01.cached_word_translation(english, {"zh": target}, {("zh", "planted"): planted_pairs}, other)
+    shifted = WordVectors(english.words, english.matrix[::-1].copy(), lang="en", name="planted en")
+    r01.cached_word_translation(shifted, {"zh": target}, {("zh", "planted"): planted_pairs}, SETUP)
+    r01.cached_word_translation(english, {"zh": target}, {("zh", "planted"): lambda: planted_pairs()[:150]}, SETUP)
+    assert len(calls) == 4 and len(list((tmp_path / "word-translation").glob("*.json"))) == 4
+    # a damaged entry is not trusted: it is recomputed and rewritten
+    entry.write_text(entry.read_text().replace('"P@1"', '"P@2"', 1))
+    rerun = r01.cached_word_translation(english, {"zh": target}, {("zh", "planted"): planted_pairs}, SETUP)
+    assert len(calls) == 5 and not rerun.cached
+    assert r01.cached_word_translation(english, {"zh": target}, {("zh", "planted"): planted_pairs}, SETUP).cached
+
+
+def test_the_cache_key_follows_the_code_that_computes_the_tables(monkeypatch):
+    english, target = planted_spaces()
+    dictionary = {("zh", "planted"): r01.canonical_dictionary(target, planted_pairs())}
+    key = r01.word_translation_key(english, {"zh": target}, dictionary, SETUP)
+    assert key == r01.word_translation_key(english, {"zh": target}, dictionary, SETUP)
+    import tagbook.cache
+
+    real = tagbook.cache.file_sha256
+    monkeypatch.setattr(tagbook.cache, "file_sha256",
+                        lambda path, length=None: ("0" * 64)[:length] if str(path).endswith("align.py") else real(path, length))
+    assert r01.word_translation_key(english, {"zh": target}, dictionary, SETUP) != key

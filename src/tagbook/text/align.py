@@ -24,7 +24,7 @@ columns (a partial isometry), the closest such map to the least-squares cross-co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 import torch
@@ -247,15 +247,25 @@ class ProcrustesAlignment(_LinearAlignment):
 class RCSLSConfig:
     """Settings of :class:`RCSLSAlignment`.
 
-    k: neighbourhood size in the loss (paper: 10). n_iter and lr were chosen here (GloVe en ->
-    Chinese, MUSE pairs): 10 steps of size 4 reach the P@1 that 20 steps of size 1 reach.
+    k: neighbourhood size in the loss (paper: 10).
     n_iter: full-batch gradient steps.
-    lr: initial step size; halved (and the step undone) whenever the loss goes up.
+    lr: initial step size.
+    on_increase: what a step that raises the training loss does. ``"undo"`` (this library's
+        rule): the step is undone and the step size halved. ``"keep"`` (what the released code,
+        fastText ``alignment/align.py``, effectively does without a constraint: its "undo" restores
+        an alias of the updated matrix): the step size is halved and the step is kept. The
+        released code also steps before it judges the loss of the point it stepped from, so the
+        halved size applies from the step after; "keep" follows that order.
     max_neighbours: the neighbour searches run over at most this many source / target words
         (the first rows of the supplied spaces; put the most frequent words first).
     constraint: "spectral" projects W onto the unit ball of the spectral norm after each step
-        (the convex relaxation of orthogonality used in the paper's code); "none" drops it.
+        (the convex relaxation of orthogonality of the paper, Sec. 3); "none" drops it (the
+        released code's default).
     batch_size: rows per similarity block in the neighbour searches.
+
+    The defaults (10 steps of size 4, spectral constraint, undo) were chosen here on GloVe
+    en -> Chinese with MUSE pairs: they reach the P@1 that 20 steps of size 1 reach. The released
+    code's defaults are :meth:`authors`.
     """
 
     k: int = 10
@@ -266,6 +276,7 @@ class RCSLSConfig:
     batch_size: int = 2048
     min_lr: float = 1e-4
     show_progress: bool = True
+    on_increase: Literal["undo", "keep"] = "undo"
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -276,8 +287,21 @@ class RCSLSConfig:
             raise ValueError(f"RCSLSConfig.lr must be > 0, got {self.lr}")
         if self.constraint not in ("spectral", "none"):
             raise ValueError(f"RCSLSConfig.constraint must be 'spectral' or 'none', got {self.constraint!r}")
+        if self.on_increase not in ("undo", "keep"):
+            raise ValueError(f"RCSLSConfig.on_increase must be 'undo' or 'keep', got {self.on_increase!r}")
         if self.max_neighbours < 1:
             raise ValueError(f"RCSLSConfig.max_neighbours must be >= 1, got {self.max_neighbours}")
+
+    @classmethod
+    def authors(cls, niter: int = 10, **overrides) -> "RCSLSConfig":
+        """The released code's defaults (fastText ``alignment/align.py``): ``--lr 1``, ``--model
+        none`` (no constraint), and ``niter + 1`` full-batch steps (its loop runs ``range(0, niter
+        + 1)``, one step each) with the step size halved, the step kept, when the loss rises."""
+        if niter < 0:
+            raise ValueError(f"niter must be >= 0, got {niter}")
+        settings = dict(n_iter=niter + 1, lr=1.0, constraint="none", on_increase="keep")
+        settings.update(overrides)
+        return cls(**settings)
 
 
 class RCSLSAlignment(_LinearAlignment):
@@ -304,7 +328,9 @@ class RCSLSAlignment(_LinearAlignment):
 
     def __init__(self, config: RCSLSConfig | None = None):
         self.config = config or RCSLSConfig()
-        self.loss_history_: list[float] = []
+        self.loss_history_: list[float] = []  # training loss at W0 (Procrustes) and after each kept step
+        self.held_out_loss_history_: list[float] = []  # the same points, on the held-out pairs (if given)
+        self.lr_history_: list[float] = []
 
     def fit(
         self,
@@ -312,11 +338,17 @@ class RCSLSAlignment(_LinearAlignment):
         Y_tgt: np.ndarray,
         source_space: np.ndarray | None = None,
         target_space: np.ndarray | None = None,
+        held_out: tuple[np.ndarray, np.ndarray] | None = None,
+        on_step: Callable[[int, np.ndarray], None] | None = None,
     ) -> "RCSLSAlignment":
         """Learn ``W`` from seed pairs; neighbours come from ``source_space`` / ``target_space``.
 
         Those are the full (row-normalised, most frequent first) vocabularies; when omitted the
-        seed dictionary's own vectors serve as the neighbourhoods.
+        seed dictionary's own vectors serve as the neighbourhoods. ``held_out``: pairs
+        ``(X, Y)`` never fitted on, whose loss (same neighbourhoods) is recorded beside the
+        training loss at every point of ``loss_history_``, in ``held_out_loss_history_``; they
+        change nothing in the fit. ``on_step(point, W)`` is called with a copy of ``W`` at the same
+        points (0: the Procrustes start), e.g. to score every intermediate map.
         """
         cfg = self.config
         X = _as_tensor(normalize_rows(_check_pairs(X_src, Y_tgt)[0]), "X_src")
@@ -329,21 +361,51 @@ class RCSLSAlignment(_LinearAlignment):
             raise ValueError(f"target_space has dimension {Zt.shape[1]} but Y_tgt {Y.shape[1]}")
         k_t, k_s = min(cfg.k, Zt.shape[0]), min(cfg.k, Zs.shape[0])
 
+        monitor = None
+        if held_out is not None:
+            Xh, Yh = _check_pairs(*held_out)
+            monitor = (_as_tensor(normalize_rows(Xh), "held-out X"), _as_tensor(normalize_rows(Yh), "held-out Y"))
+            if monitor[0].shape[1] != X.shape[1] or monitor[1].shape[1] != Y.shape[1]:
+                raise ValueError("held_out pairs must have the dimensions of X_src and Y_tgt")
+
+        def held_out_loss(W: torch.Tensor) -> float:
+            return self._loss_and_grad(W, *monitor, Zs, Zt, k_s, k_t)[0]
+
         W = torch.from_numpy(procrustes(X.numpy(), Y.numpy()).astype(np.float32))
         loss, grad = self._loss_and_grad(W, X, Y, Zs, Zt, k_s, k_t)
         self.loss_history_ = [loss]
+        self.held_out_loss_history_ = [held_out_loss(W)] if monitor else []
+        self.lr_history_ = [cfg.lr]
+        if on_step is not None:
+            on_step(0, W.numpy().copy())
         lr = cfg.lr
         steps = tqdm(range(cfg.n_iter), desc="RCSLS", disable=not cfg.show_progress, leave=False)
+        reference = loss  # "keep": the lowest loss seen before the current point
         for _ in steps:
             if lr < cfg.min_lr:
                 break
             W_new = self._project(W - lr * grad)
-            loss_new, grad_new = self._loss_and_grad(W_new, X, Y, Zs, Zt, k_s, k_t)
-            if loss_new > loss:  # overshoot: undo the step, halve the step size
-                lr /= 2.0
-                continue
-            W, loss, grad = W_new, loss_new, grad_new
+            if cfg.on_increase == "keep":
+                # the released code's order: step from W first, then judge W's loss against the
+                # reference; a rise halves the step size for the next step and keeps this one
+                if loss > reference:
+                    lr /= 2.0
+                else:
+                    reference = loss
+                W = W_new
+                loss, grad = self._loss_and_grad(W, X, Y, Zs, Zt, k_s, k_t)
+            else:
+                loss_new, grad_new = self._loss_and_grad(W_new, X, Y, Zs, Zt, k_s, k_t)
+                if loss_new > loss:  # overshoot: undo the step, halve the step size
+                    lr /= 2.0
+                    continue
+                W, loss, grad = W_new, loss_new, grad_new
             self.loss_history_.append(loss)
+            self.lr_history_.append(lr)
+            if monitor:
+                self.held_out_loss_history_.append(held_out_loss(W))
+            if on_step is not None:
+                on_step(len(self.loss_history_) - 1, W.numpy().copy())
             steps.set_postfix(loss=f"{loss:.4f}", lr=lr)
         self.W_ = W.numpy().astype(np.float32)
         return self

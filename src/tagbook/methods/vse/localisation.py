@@ -1,7 +1,10 @@
 """What a spatial visual-semantic model gives beyond scores (Kovacs & Bremner, 2019).
 
 - Localisation maps turned into weakly supervised segmentations with a background threshold
-  (the post uses 0.8), and the trivial baselines to compare them with.
+  (the post uses 0.8), and the trivial baselines to compare them with. Two kinds of map: the
+  post's, built from the cosine similarities of region embeddings and label vector
+  (:func:`cosine_localisation_maps`), and the map network's output through a sigmoid
+  (``ConvVSE.localisation_maps``).
 - Unsupervised coarse segmentation: k-means on an image's region embeddings (Fig. 11), and a
   random partition of the grid with the same number of regions to compare with.
 - The diversity score (variance of an image's region embeddings, Fig. 7) and the pooled image
@@ -153,6 +156,28 @@ def rank_images(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 # -- maps to segmentations ----------------------------------------------------------------------
+def cosine_localisation_maps(regions: np.ndarray, label_vectors: np.ndarray, reduce: str = "max") -> np.ndarray:
+    """The post's localisation maps: cosine similarity of each grid cell's region embeddings with
+    each label's unit word vector, ``(N, L, h, w)`` in [-1, 1].
+
+    ``regions`` are ``(N, k, d, h, w)`` unit region embeddings; the ``k`` blocks' cosine maps are
+    combined by their maximum (``reduce="max"``: a cell matches when any block does) or mean
+    (``"mean"``); the post does not say how its figures combine them. Unlike the map network's
+    sigmoid output, nothing here was trained to be a probability.
+    """
+    regions = np.asarray(regions, dtype=np.float32)
+    if regions.ndim != 5:
+        raise ValueError(f"regions must be (N, k, d, h, w), got shape {regions.shape}")
+    if reduce not in ("max", "mean"):
+        raise ValueError(f"reduce must be 'max' or 'mean', got {reduce!r}")
+    vectors = np.asarray(label_vectors, dtype=np.float32)
+    if vectors.ndim != 2 or vectors.shape[1] != regions.shape[2]:
+        raise ValueError(f"label_vectors must be (L, {regions.shape[2]}), got shape {vectors.shape}")
+    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    cos = np.einsum("ld,nkdhw->nlkhw", vectors, regions, optimize=True)
+    return cos.max(axis=2) if reduce == "max" else cos.mean(axis=2)
+
+
 def upsample_maps(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Bilinear upsampling of ``(N, L, h, w)`` maps to ``(N, L, *size)``."""
     t = torch.as_tensor(np.asarray(maps, dtype=np.float32))
@@ -164,14 +189,15 @@ def upsample_maps(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 def segment_from_maps(
     maps: np.ndarray, threshold: float, size: tuple[int, int], candidates: np.ndarray | None = None
 ) -> np.ndarray:
-    """Class masks ``(N, *size)`` from localisation maps ``(N, L, h, w)`` in [0, 1].
+    """Class masks ``(N, *size)`` from localisation maps ``(N, L, h, w)`` in [0, 1] (cosine maps,
+    in [-1, 1], take a threshold in that range).
 
     Each pixel takes the label whose upsampled map is highest there, or background (0) when that
     highest value is below ``threshold`` (maps already at ``size`` are used as they are). Label ``l`` is written as ``l + 1``. ``candidates``
     ``(N, L)`` restricts each image to some labels (e.g. its image-level tags).
     """
-    if not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must lie in [0, 1], got {threshold!r}")
+    if not -1.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must lie in [-1, 1], got {threshold!r}")
     up = upsample_maps(maps, size)
     if candidates is not None:
         candidates = np.asarray(candidates, dtype=bool)
