@@ -188,8 +188,31 @@ def test_frequent_words_are_shares_in_decreasing_order():
     assert list(top.index) == ["狗", "猫"] and top.tolist() == [0.75, 0.5]
 
 
-def test_target_word_list_adds_the_missing_ground_truth_words_once():
-    assert w17.target_word_list(["狗", "猫"], ["猫", "马", "马"]) == ["狗", "猫", "马"]
+def test_no_word_enters_the_candidates_because_it_is_a_test_label(harvest):
+    """A tiny experiment end to end: the test images' labels include words the space's vocabulary
+    lacks; the fixed candidate set keeps them out, they stay unpredictable, every method ranks the
+    same candidates, and the oracle setting is the only way they get in."""
+    vocabulary = ["狗", "百叶窗", "快门"]  # the target side of the space, fixed in advance
+    test = GroundTruth([["狗", "马"], ["草地"], ["百叶窗", "草地"]], ["狗", "马", "草地", "百叶窗"])
+    gt = w17.ChapterGroundTruth({"val": test, "test": test}, test)
+    candidates = w17.candidate_words(vocabulary, gt)
+    assert candidates == vocabulary
+    assert not {"马", "草地"} & set(candidates)
+    tiny = Harvest(SOURCE, candidates, SPACE, {"dog": ["狗"], "shutter": ["快门", "百叶窗"]}, k=2).fit()
+    for method in w17.METHODS:
+        assert not {"马", "草地"} & set(tiny.labels(method)[:len(candidates)])
+        assert tiny.labels(method)[:len(candidates)] == candidates  # the same candidates for every method
+    truth = gt.matrices(candidates)["test"]
+    assert truth.shape == (3, 3) and not truth[1].any()  # an image with only outside words: never a hit
+    oov = w17.out_of_vocabulary(gt, candidates)
+    assert oov["outside (never predictable)"] == 2 and oov["images with no predictable word"] == 1
+    assert sorted(oov["outside words"]) == ["草地", "马"]
+    probs = np.array([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.05, 0.9, 0.05]])
+    for method in w17.METHODS:
+        assert tiny.evaluate(probs, truth, method)["hit@10"] <= 2 / 3
+    assert set(w17.candidate_words(vocabulary, gt, "oracle")) == {"狗", "马", "草地", "百叶窗"}
+    with pytest.raises(ValueError, match="candidates must be one of"):
+        w17.candidate_words(vocabulary, gt, "everything")
 
 
 def test_space_statistics_table_in_the_papers_order(harvest):
@@ -304,14 +327,13 @@ def test_hypernym_diagnosis_removes_the_names_that_no_caption_uses(harvest, tiny
     assert 0 <= beats_without <= 2
 
 
-def test_hand_label_truth_and_targets():
+def test_hand_labels_never_join_the_real_candidates():
     photos = [_photo("p1", "狗", "草地"), _photo("p2", "猫")]
     targets = w17.real_photo_targets(photos, ["猫", "马"])
-    assert targets == ["猫", "马", "狗", "草地"]
+    assert targets == ["猫", "马"]
     truth = w17.hand_label_truth(photos, targets)
-    assert truth.tolist() == [[False, False, True, True], [True, False, False, False]]
-    with pytest.raises(ValueError, match="photo 'p1': its label '狗' is not a target word"):
-        w17.hand_label_truth(photos, ["猫"])
+    assert truth.tolist() == [[False, False], [True, False]]  # 狗 and 草地 stay unpredictable
+    assert w17.hand_labels_outside(photos, targets) == (2, 3)
 
 
 def test_real_photo_hits_sums_shares_and_claim(harvest, tmp_path):
@@ -336,3 +358,93 @@ def test_real_photo_hits_sums_shares_and_claim(harvest, tmp_path):
                    for b in ("m1", "m2"))
     assert claim.holds == expected and claim.evidence["m1: mt"] == point[("m1", w17.METHOD_NAMES["mt"])]
     assert "θ = 0.5" in claim.statement and claim.tier == "offline-real"
+
+
+# ---- fine-grained source labels, the independent dictionary, seeds and diagnoses --------------------
+
+
+def test_fine_grained_source_vocabulary_climbs_to_its_category():
+    from tagbook.world.subtypes import subtype_keys
+
+    source = w17.fine_grained_source_vocabulary()
+    assert len(source.names) == len(subtype_keys()) >= 150
+    beagle = source.nodes[source.names.index("beagle")]
+    assert beagle.startswith("wn:")
+    path_words = {source.node_text(n) for n in source.paths_of(beagle)[0]}
+    assert "dog" in path_words and "hound" in path_words
+    giraffe = source.nodes[source.names.index("baby giraffe")]  # no synset: name, then the toy tree
+    assert source.paths_of(giraffe) == [[giraffe, "giraffe", "ruminant", "ungulate", "mammal", "animal", "organism",
+                                         "entity"]]
+    assert source.node_lemmas(beagle) == ["beagle"] and "tabby" in source.node_lemmas(
+        source.nodes[source.names.index("tabby cat")])
+    correct = w17.correct_words_of_source(SimpleNamespace(source_columns=None))
+    assert correct[source.names.index("beagle")] == "狗"
+
+
+def test_the_oracle_translation_row_and_the_authors_hierse(harvest):
+    from tagbook.methods.zeroshot.hierse import authors_hierse_config
+
+    oracle = Harvest(SOURCE, TARGETS, SPACE, {"dog": ["狗"]}, k=2, oracle_dictionary={"shutter": ["百叶窗"], "dog": ["狗"]}).fit()
+    assert oracle.methods == w17.METHODS + (w17.ORACLE_MT,)
+    window = np.array([[0.05, 0.9, 0.05]])
+    assert oracle.top_labels(window, w17.ORACLE_MT, n=1) == [["百叶窗"]]
+    assert harvest.methods == w17.METHODS
+    with pytest.raises(ValueError, match="no oracle dictionary"):
+        harvest.score(window, w17.ORACLE_MT)
+    lemmas = SourceVocabulary(SOURCE.names, SOURCE.nodes, SOURCE.paths_of, SOURCE.node_text,
+                              lambda n: {"window": ["window", "shutter"]}.get(n, [TEXT[n]]))
+    authors = Harvest(lemmas, TARGETS, SPACE, {}, k=2, hierse=authors_hierse_config(k=2)).fit()
+    assert authors.hierse.construction == "authors" and harvest.hierse.construction == "paper"
+    # the window node is now the mean of "window" and "shutter": not the vector of "window" alone
+    assert not np.allclose(authors.hierse_vectors[1], harvest.hierse_vectors[1])
+    assert np.allclose(authors.hierse_vectors[0], EN.vector("dog"))  # a node alone, not normalised
+
+
+def test_mean_result_seeds_table_and_per_seed_verdicts(harvest):
+    rng = np.random.default_rng(5)
+    results = []
+    for _ in range(3):
+        probs = {name: (rng.dirichlet(np.ones(3), size=8), rng.dirichlet(np.ones(3), size=8)) for name in ("a", "b")}
+        truth = rng.random((8, 6)) < 0.3
+        results.append(w17.run_experiment(harvest, probs, truth, truth, [0.0, 0.5, 1.0]))
+    mean = w17.mean_result(results)
+    expected = np.mean([r.hits("a", "hierse")["sum"] for r in results])
+    assert mean.hits("a", "hierse")["sum"] == pytest.approx(expected)
+    assert mean.models == ["a", "b"] and len(mean.curves) == len(results[0].curves)
+    table = w17.seeds_table(results)
+    row = table.loc[("a", w17.METHOD_NAMES["hierse"])]
+    assert row["sum"] == pytest.approx(expected)
+    assert row["sum sd"] == pytest.approx(np.std([r.hits("a", "hierse")["sum"] for r in results], ddof=1))
+    verdicts = w17.per_seed_verdicts(lambda: ClaimsLedger("99", output_dir="."), results, "toy", "tiny")
+    assert (verdicts["seeds"] == 3).all() and len(verdicts) == 6
+    boot = w17.bootstrap_table(harvest, {"a": (None, rng.dirichlet(np.ones(3), size=8))},
+                               rng.random((8, 6)) < 0.3, results[0], n_boot=200)
+    assert (boot["95% interval: low"] <= boot["hit@k sum"]).all() and (boot["hit@k sum"] <= boot["95% interval: high"]).all()
+    fig = w17.plot_theta_bands(results, "bands")
+    assert len(fig.axes) == 2 and fig.get_size_inches()[0] == pytest.approx(6.8)
+
+
+def test_one_hot_diagnosis_counts_correct_and_hypernym_first_words(harvest):
+    table = w17.one_hot_diagnosis(harvest, ["狗", "百叶窗", "快门"], {"窗户"})
+    assert list(table.index) == ["ConSE", "HierSE"]
+    first = [row[0] for row in harvest.top_labels(np.eye(3), "hierse", n=1)]
+    assert table.loc["HierSE", "correct word first"] == pytest.approx(np.mean([f == c for f, c in zip(first, ["狗", "百叶窗", "快门"])]))
+    assert table.loc["HierSE", "a hypernym name first"] == pytest.approx(np.mean([f == "窗户" for f in first]))
+
+
+def test_real_photo_zero_shot_claim_counts_backbones(harvest, tmp_path):
+    photos = [_photo("p1", "百叶窗"), _photo("p2", "狗")]
+    truth = w17.hand_label_truth(photos, harvest.target_words)
+    probs = {"m1": np.array([[0.05, 0.9, 0.05], [0.9, 0.05, 0.05]]), "m2": np.array([[0.3, 0.3, 0.4], [0.4, 0.3, 0.3]])}
+    hits = w17.real_photo_hits(w17.RealPhotoTask(photos, harvest, truth, probs), theta=0.5)
+    claim = w17.record_real_photo_zero_shot_claim(ClaimsLedger("99", output_dir=tmp_path), hits, ["m1", "m2"], 2)
+    sums = w17.real_photo_sums_table(hits)["hit@k sum"]
+    held = [sums[(b, w17.METHOD_NAMES["label-enhanced-hierse"])] > sums[(b, w17.METHOD_NAMES["hierse"])] for b in ("m1", "m2")]
+    assert claim.n_checked == 2 and claim.n_held == sum(held) and claim.holds == all(held)
+
+
+def test_translation_examples_show_the_translation_and_its_gloss(harvest):
+    table = w17.translation_examples(harvest, ["dog", "shutter"], {"狗": "dog", "快门": "camera shutter"}.get)
+    assert table["translation"].tolist() == ["狗", "快门"]
+    assert table["gloss of the translation"].tolist() == ["dog", "camera shutter"]
+    assert list(table.columns) == ["source label", "translation", "found by", "gloss of the translation"]

@@ -93,3 +93,35 @@ def test_config_errors():
         HierSEConfig(parents="some")
     with pytest.raises(ValueError, match="max_distance"):
         HierSEConfig(max_distance=-1)
+
+
+def test_last_parent_is_a_paths_and_unnormalised_nodes():
+    from tagbook.methods.zeroshot.hierse import authors_hierse_config, is_a_paths
+
+    assert ancestor_distances("dog", PATHS["dog"], parents="last") == {"dog": 0, "pet": 1, "entity": 2}
+    # wordnet.is_a.txt: a later line overwrites an earlier parent
+    paths_of = is_a_paths([("animal", "dog"), ("entity", "animal"), ("pet", "dog"), ("entity", "pet")])
+    assert paths_of("dog") == [["dog", "pet", "entity"]]
+    assert paths_of("entity") == [["entity"]]
+    vectors = {"dog": np.array([2.0, 0.0]), "pet": np.array([0.0, 4.0]), "entity": np.array([0.0, 0.0])}
+    raw = hierse_label_vectors(["dog"], paths_of, vectors.get, HierSEConfig(decay=1.0, normalise_nodes=False))
+    unit = hierse_label_vectors(["dog"], paths_of, vectors.get, HierSEConfig(decay=1.0))
+    assert np.allclose(raw[0], [1.0, 2.0]) and np.allclose(unit[0], [0.5, 0.5])
+    config = authors_hierse_config(k=3)
+    assert (config.parents, config.normalise_nodes, config.node_lemmas, config.k) == ("last", False, "all", 3)
+    assert config.construction == "authors" and HierSEConfig().construction == "paper"
+    with pytest.raises(ValueError, match="node_lemmas"):
+        HierSEConfig(node_lemmas="some")
+
+
+def test_the_authors_read_imagenets_is_a_file_last_parent_wins(tmp_path):
+    from tagbook.experiments.wei2017 import authors_is_a_edges, imagenet_source_vocabulary
+    from tagbook.methods.zeroshot.hierse import authors_hierse_config
+
+    assert authors_is_a_edges(HierSEConfig()) is None  # Eq. 2 as written climbs WordNet itself
+    edges = [("n00000002", "n00000001"), ("n00000003", "n00000001")]
+    source = imagenet_source_vocabulary(["thing"], ["n00000001"], edges)
+    assert source.paths_of("n00000001") == [["n00000001", "n00000003"]]
+    edges = authors_is_a_edges(authors_hierse_config())
+    if edges is not None:  # the shared data has the authors' file
+        assert len(edges) > 1000

@@ -2,8 +2,9 @@
 
 One task, three data sources:
 
-- the toy world (source labels: the world's English labels; hierarchy: the world's concept tree,
-  and WordNet for scenes and colours; target labels: the Chinese ground truth of the test images);
+- the toy world (source labels: the 195 fine-grained subtypes of a ``fine_grained`` world, or the
+  world's everyday English object labels; hierarchy: WordNet where a subtype has a synset, else
+  the world's concept tree; candidates: the Chinese words of the toy corpus, fixed in advance);
 - Flickr8k-CN (source labels: ImageNet's 1000 classes; hierarchy: WordNet; target labels: the
   ground truth from the human-translated test captions);
 - the hand-labelled sample photos.
@@ -11,8 +12,13 @@ One task, three data sources:
 :class:`Harvest` holds the label side of a task (source and target vectors, the dictionary of the
 translation baseline) and scores a source model's probabilities with any of the methods:
 ``mt``, ``conse``, ``hierse``, ``label-enhanced-conse`` and ``label-enhanced-hierse`` (with
-``theta``). Ground-truth words without a vector in the space stay in the ground truth: the
-zero-shot methods can never predict them (score ``-inf``), the translation baseline can.
+``theta``), and on the toy world the oracle-dictionary translation row (:data:`ORACLE_MT`).
+Every method ranks the same candidate set (:func:`candidate_words`), fixed before any evaluation
+image is seen; ground-truth words outside it stay in the ground truth and can never be predicted
+(:func:`out_of_vocabulary` counts them). The toy chapter runs over several seeds
+(:func:`run_toy_seed`, :func:`mean_result`, :func:`seeds_table`), with bootstrap intervals over
+images (:func:`bootstrap_table`) and the one-hot diagnosis of ConSE against HierSE
+(:func:`one_hot_diagnosis`).
 
 The chapter's steps, in its order: the captions and their ground truth (:func:`load_caption_data`,
 :func:`chapter_ground_truth`, :func:`ground_truth_statistics_table`); the label side
@@ -26,6 +32,7 @@ hypernym diagnosis of the toy world (:func:`hypernym_diagnosis`); and the real p
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
@@ -72,7 +79,6 @@ __all__ = [
     "toy_bilingual_space",
     "toy_label_side",
     "flickr8kcn_label_side",
-    "target_word_list",
     "space_statistics_table",
     "words_with_vector",
     # source models
@@ -105,16 +111,43 @@ __all__ = [
     "real_photo_sums_table",
     "real_photo_prediction_shares",
     "record_real_photo_claim",
+    "record_real_photo_zero_shot_claim",
+    "photo_free_vocabulary",
+    "hand_labels_outside",
+    # fixed candidates, fine-grained source labels, seeds, intervals
+    "ORACLE_MT",
+    "CANDIDATE_SETS",
+    "SOURCE_LABELS",
+    "TOY_DICTIONARIES",
+    "candidate_words",
+    "out_of_vocabulary",
+    "fine_grained_source_vocabulary",
+    "ToySeedRun",
+    "run_toy_seed",
+    "mean_result",
+    "seeds_table",
+    "per_seed_verdicts",
+    "bootstrap_table",
+    "one_hot_diagnosis",
+    "correct_words_of_source",
+    "plot_theta_bands",
+    "run_flickr8kcn",
+    "real_translation_settings",
+    "authors_is_a_edges",
+    "translation_examples",
+    "theta_curve_departures",
 ]
 
+ORACLE_MT = "mt-oracle"  # the toy world only: translation through the lexicon that wrote the captions
 METHOD_NAMES = {
     "mt": "machine translation",
     "conse": "zero-shot (ConSE)",
     "hierse": "zero-shot (HierSE)",
     "label-enhanced-conse": "label-enhanced (ConSE)",
     "label-enhanced-hierse": "label-enhanced (HierSE)",
+    ORACLE_MT: "machine translation (oracle dictionary)",
 }
-METHODS = tuple(METHOD_NAMES)  # every method, in the order of the chapter's tables
+METHODS = tuple(m for m in METHOD_NAMES if m != ORACLE_MT)  # every method, in the order of the chapter's tables
 TABLE3_METHODS = ("mt", "hierse", "label-enhanced-hierse")  # the columns of the paper's Table 3
 KS = (1, 5, 10)
 HIT_COLUMNS = ["hit@1", "hit@5", "hit@10", "sum"]
@@ -128,6 +161,7 @@ class SourceVocabulary:
     nodes: list[str]
     paths_of: Callable[[str], list[list[str]]]
     node_text: Callable[[str], str]
+    node_lemmas: Callable[[str], list[str]] | None = None  # every lemma of a node (HierSE as its authors build it)
 
     def __post_init__(self) -> None:
         if len(self.names) != len(self.nodes):
@@ -177,9 +211,12 @@ def toy_source_vocabulary(vocabulary) -> SourceVocabulary:
     return SourceVocabulary(names, nodes, paths_of, node_text)
 
 
-def imagenet_source_vocabulary(names: Sequence[str], wnids: Sequence[str]) -> SourceVocabulary:
-    """ImageNet-1k classes: clean English names, WordNet hypernym paths by wnid."""
+def imagenet_source_vocabulary(names: Sequence[str], wnids: Sequence[str], is_a_edges=None) -> SourceVocabulary:
+    """ImageNet-1k classes: clean English names, WordNet hypernym paths by wnid (or, with
+    ``is_a_edges`` from ImageNet's ``wordnet.is_a.txt``, the one path of each node's last-listed
+    parent, as the HierSE authors' code reads that file)."""
     from tagbook.hierarchy import wordnet
+    from tagbook.methods.zeroshot.hierse import is_a_paths
 
     net = wordnet()
     own = dict(zip(wnids, names))
@@ -190,7 +227,23 @@ def imagenet_source_vocabulary(names: Sequence[str], wnids: Sequence[str]) -> So
     def node_text(node: str) -> str:
         return own.get(node) or net.synset(node).lemma_names[0].replace("_", " ")
 
-    return SourceVocabulary(list(names), list(wnids), paths_of, node_text)
+    def node_lemmas(node: str) -> list[str]:
+        return list(net.lemma_names(node))
+
+    return SourceVocabulary(list(names), list(wnids), is_a_paths(is_a_edges) if is_a_edges else paths_of, node_text,
+                            node_lemmas)
+
+
+def authors_is_a_edges(hierse: HierSEConfig):
+    """ImageNet's ``wordnet.is_a.txt`` edges where ``hierse`` keeps the last-listed parent and the
+    file is in the shared data (``hierse/wordnet.is_a.txt``); None otherwise (WordNet's paths)."""
+    if hierse.parents != "last":
+        return None
+    from tagbook.hierarchy import load_is_a_edges
+    from tagbook.paths import shared_data_dir
+
+    path = shared_data_dir() / "hierse" / "wordnet.is_a.txt"
+    return load_is_a_edges(path) if path.is_file() else None
 
 
 @dataclass
@@ -204,6 +257,25 @@ class Harvest:
     lang: str = "zh"
     k: int = 10
     hierse: HierSEConfig = field(default_factory=HierSEConfig)
+    oracle_dictionary: object | None = None  # the toy world: the caption lexicon, a labelled extra row
+    mt_options: Mapping[str, object] = field(default_factory=dict)  # MachineTranslation's strategy, frequency, is_noun
+    mt_fallbacks: Sequence[Sequence[str]] | None = None  # further names per source label (WordNet lemmas)
+
+    def _node_vectors(self, nodes: Sequence[str]) -> np.ndarray:
+        """Word vectors of hierarchy nodes: the node's one name, or (``node_lemmas="all"``, the
+        authors' construction) the mean of the vectors of the tokens of every lemma."""
+        if self.hierse.node_lemmas == "name" or self.source.node_lemmas is None:
+            return self.space.embed([self.source.node_text(n) for n in nodes], "en")
+        tokens = [[t for lemma in self.source.node_lemmas(n) for t in lemma.replace("_", " ").split()] for n in nodes]
+        unique = list(dict.fromkeys(t for ts in tokens for t in ts))
+        vectors = dict(zip(unique, self.space.embed(unique, "en"))) if unique else {}
+        dim = next(iter(vectors.values())).shape[0] if vectors else self.space.embed(["x"], "en").shape[1]
+        out = np.zeros((len(nodes), dim))
+        for i, ts in enumerate(tokens):
+            found = [vectors[t] for t in ts if np.abs(vectors[t]).sum() > 0]
+            if found:
+                out[i] = np.mean(found, axis=0)
+        return out
 
     def fit(self) -> "Harvest":
         self.target_vectors = self.space.embed(self.target_words, self.lang)
@@ -214,10 +286,13 @@ class Harvest:
             a for n in self.source.nodes
             for a in ancestor_distances(n, self.source.paths_of(n), h.max_distance, h.parents)
         })
-        node_vectors = self.space.embed([self.source.node_text(n) for n in needed], "en")
+        node_vectors = self._node_vectors(needed)
         found = {n: v for n, v in zip(needed, node_vectors) if np.abs(v).sum() > 0}
         self.hierse_vectors = hierse_label_vectors(self.source.nodes, self.source.paths_of, found.get, h)
-        self.mt = MachineTranslation(self.dictionary, self.target_words, lang=self.lang).fit(self.source.names)
+        self.mt = MachineTranslation(self.dictionary, self.target_words, lang=self.lang, **dict(self.mt_options)).fit(
+            self.source.names, self.mt_fallbacks)
+        self.mt_oracle = (None if self.oracle_dictionary is None else
+                          MachineTranslation(self.oracle_dictionary, self.target_words, lang=self.lang).fit(self.source.names))
         self._models = {
             "conse": ConSE(ZeroShotConfig(self.k)).fit(self.source_vectors, self.target_vectors),
             "hierse": ConSE(ZeroShotConfig(self.k)).fit(self.hierse_vectors, self.target_vectors),
@@ -234,16 +309,29 @@ class Harvest:
             "source labels in the space": int((np.abs(self.source_vectors).sum(axis=1) > 0).sum()),
             "source labels with a HierSE vector": int(hier.sum()),
             "source labels translated": int(sum(self.mt.found)),
-            "translations in the target vocabulary": int((np.array(self.mt.columns_) < len(self.target_words)).sum()),
+            "translations in the target vocabulary": int(((np.array(self.mt.columns_) >= 0)
+                                                          & (np.array(self.mt.columns_) < len(self.target_words))).sum()),
         }
 
     # ---- scoring ------------------------------------------------------------------------------
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The methods this harvest scores: :data:`METHODS`, and the oracle-dictionary row where it has one."""
+        return METHODS + ((ORACLE_MT,) if self.mt_oracle is not None else ())
+
+    def _translator(self, method: str):
+        if method == ORACLE_MT:
+            if self.mt_oracle is None:
+                raise ValueError("this harvest has no oracle dictionary")
+            return self.mt_oracle
+        return self.mt
+
     def labels(self, method: str) -> list[str]:
-        return self.mt.labels if method == "mt" else self.target_words
+        return self._translator(method).labels if method in ("mt", ORACLE_MT) else self.target_words
 
     def score(self, probs: np.ndarray, method: str, theta: float = 0.5) -> np.ndarray:
-        if method == "mt":
-            return self.mt.score(probs)
+        if method in ("mt", ORACLE_MT):
+            return self._translator(method).score(probs)
         if method in ("conse", "hierse"):
             return self._models[method].score(probs)
         if method.startswith("label-enhanced-"):
@@ -252,7 +340,8 @@ class Harvest:
         raise ValueError(f"unknown method {method!r}; known: {', '.join(METHOD_NAMES)}")
 
     def truth_for(self, method: str, truth: np.ndarray) -> np.ndarray:
-        return self.mt.pad_truth(truth) if method == "mt" else np.asarray(truth, dtype=bool)
+        return (self._translator(method).pad_truth(truth) if method in ("mt", ORACLE_MT)
+                else np.asarray(truth, dtype=bool))
 
     def evaluate(self, probs: np.ndarray, truth: np.ndarray, method: str, theta: float = 0.5) -> dict[str, float]:
         """hit@1, hit@5, hit@10 and their sum (shares, not percent)."""
@@ -340,17 +429,19 @@ def best_theta(curve: pd.DataFrame) -> float:
 
 
 def run_experiment(harvest: Harvest, probs: dict[str, tuple[np.ndarray, np.ndarray]], truth_val: np.ndarray,
-                   truth_test: np.ndarray, thetas: Sequence[float], progress: bool = False) -> ExperimentResult:
-    """Every method on every source model: ``probs[model] = (validation probs, test probs)``."""
+                   truth_test: np.ndarray, thetas: Sequence[float], progress: bool = False,
+                   bases: Sequence[str] = ("conse", "hierse")) -> ExperimentResult:
+    """Every method on every source model: ``probs[model] = (validation probs, test probs)``
+    (``bases``: the zero-shot methods run, alone and label-enhanced; translation always)."""
     curves, val_curves, chosen, rows = [], [], {}, []
     for model, (p_val, p_test) in probs.items():
-        val = harvest.theta_curve(p_val, truth_val, thetas, progress=progress).assign(model=model)
-        test = harvest.theta_curve(p_test, truth_test, thetas, progress=progress).assign(model=model)
+        val = harvest.theta_curve(p_val, truth_val, thetas, bases, progress=progress).assign(model=model)
+        test = harvest.theta_curve(p_test, truth_test, thetas, bases, progress=progress).assign(model=model)
         val_curves.append(val)
         curves.append(test)
-        for method in ("mt", "conse", "hierse"):
+        for method in ("mt", *bases) + ((ORACLE_MT,) if harvest.mt_oracle is not None else ()):
             rows.append({"model": model, "method": method, "theta": np.nan, **harvest.evaluate(p_test, truth_test, method)})
-        for base in ("conse", "hierse"):
+        for base in bases:
             theta = best_theta(val[val["base"] == base])
             chosen[(model, base)] = theta
             rows.append({"model": model, "method": f"label-enhanced-{base}", "theta": theta,
@@ -529,13 +620,15 @@ class CaptionData:
         return plt.imread(self.flickr.image_path(i))
 
 
-def toy_caption_data(n_images: int, image_size: int, seed: int, cache: bool = True) -> CaptionData:
+def toy_caption_data(n_images: int, image_size: int, seed: int, cache: bool = True,
+                     fine_grained: bool = False) -> CaptionData:
     """A toy world of ``n_images`` (70% train, 15% validation, 15% test) with its Chinese captions
-    (generated once per configuration and kept in the cache unless ``cache`` is False)."""
+    (generated once per configuration and kept in the cache unless ``cache`` is False);
+    ``fine_grained``: every object also has a subtype (:mod:`tagbook.world.subtypes`)."""
     from tagbook.world import WorldConfig, make_world
 
-    world = make_world(WorldConfig(n_images=n_images, seed=seed, image_size=image_size, ugc_tags=False),
-                       cache=cache, progress=False)
+    world = make_world(WorldConfig(n_images=n_images, seed=seed, image_size=image_size, ugc_tags=False,
+                                   fine_grained=fine_grained), cache=cache, progress=False)
     split_images = {name: world.splits[name] for name in ("train", "val", "test")}
     captions = {name: [world.captions["zh"][i] for i in idx] for name, idx in split_images.items()}
     return CaptionData(f"toy world ({n_images} images)", split_images, captions, world=world)
@@ -560,10 +653,10 @@ def flickr8kcn_caption_data(data_dir, rng: np.random.Generator) -> CaptionData:
 
 
 def load_caption_data(dataset: str, *, n_images: int, image_size: int, seed: int, data_dir=None,
-                      rng: np.random.Generator | None = None) -> CaptionData:
+                      rng: np.random.Generator | None = None, fine_grained: bool = False) -> CaptionData:
     """The chapter's data: ``dataset="toy"`` (:func:`toy_caption_data`) or ``"flickr8kcn"``."""
     if dataset == "toy":
-        return toy_caption_data(n_images, image_size, seed)
+        return toy_caption_data(n_images, image_size, seed, fine_grained=fine_grained)
     if dataset == "flickr8kcn":
         return flickr8kcn_caption_data(data_dir, rng if rng is not None else np.random.default_rng(seed))
     raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {dataset!r}")
@@ -657,7 +750,10 @@ class LabelSide:
     vocabulary: list[str]  # target-language words of the space that the ground-truth rule keeps
     dictionary: object  # the translation baseline's dictionary
     source: SourceVocabulary
-    source_columns: list[int] | None = None  # toy world: the source labels' columns of its label matrix
+    source_columns: list[int] | None = None  # toy world (everyday source labels): their columns of its label matrix
+    source_matrix: np.ndarray | None = None  # toy world: (n_images, n_source_labels) English labels of every image
+    oracle_dictionary: object | None = None  # toy world: the lexicon that wrote the captions (a labelled extra)
+    untranslated: list[str] = field(default_factory=list)  # source labels the dictionary has no entry for
 
 
 def _procrustes_toy_space(seed: int):
@@ -700,38 +796,138 @@ def toy_bilingual_space(kind: str, n_pairs: int, seed: int, corpus: Sequence[tup
     raise ValueError(f"bilingual_space must be one of {', '.join(BILINGUAL_SPACES)}, got {kind!r}")
 
 
-def toy_label_side(world, bilingual_space: str, n_pairs: int, seed: int, gt_config=None) -> LabelSide:
-    """The toy task's label side: the space, the Chinese words of its corpus that the ground-truth
-    rule keeps (:func:`content_vocabulary`), the toy dictionary, and the world's English object
-    labels as source labels (like ImageNet's, a vocabulary of things)."""
-    if bilingual_space not in BILINGUAL_SPACES:
-        raise ValueError(f"bilingual_space must be one of {', '.join(BILINGUAL_SPACES)}, got {bilingual_space!r}")
-    from tagbook.text.lexicons import toy_lexicon
+@functools.lru_cache(maxsize=8)
+def _toy_space_and_vocabulary(bilingual_space: str, n_pairs: int, seed: int, gt_config):
+    """The toy space and its candidate words (tagged once per space: the same for every world seed)."""
     from tagbook.world.corpora import parallel_corpus
 
     corpus = parallel_corpus("en", "zh", n_pairs, seed)
     space, space_words = toy_bilingual_space(bilingual_space, n_pairs, seed, corpus)
     sentences = ["".join(zh) for _, zh in corpus[:CORPUS_SENTENCES]]
-    vocabulary = content_vocabulary(sentences, space_words, gt_config)
-    source_labels = [label for label in world.vocabulary if label.kind == "object"]
-    source_columns = [world.vocabulary.index(label) for label in source_labels]
-    return LabelSide(space, vocabulary, toy_lexicon("en", "zh"), toy_source_vocabulary(source_labels), source_columns)
+    return space, tuple(content_vocabulary(sentences, space_words, gt_config))
 
 
-def flickr8kcn_label_side(vocabulary: Sequence[str]) -> LabelSide:
+SOURCE_LABELS = ("subtypes", "objects")
+TOY_DICTIONARIES = ("cedict", "oracle")
+
+
+def fine_grained_source_vocabulary() -> SourceVocabulary:
+    """The toy world's fine-grained subtypes (:mod:`tagbook.world.subtypes`) as source labels.
+
+    A subtype with a WordNet synset below its category's climbs WordNet itself (beagle, hound,
+    hunting dog, dog, ...); one without climbs from its name to its category and up the toy
+    concept tree (a shortened WordNet path).
+    """
+    from tagbook.hierarchy import wordnet
+    from tagbook.world.concepts import CONCEPTS, hypernym_path
+    from tagbook.world.subtypes import subtype, subtype_keys, subtype_synset
+
+    names, nodes, texts, lemmas = [], [], {}, {}
+    for key in subtype_keys():
+        sub = subtype(key)
+        names.append(sub.name)
+        synset = subtype_synset(key)
+        node = "wn:" + synset.wnid if synset is not None else key
+        nodes.append(node)
+        texts[node] = sub.name
+        lemmas[node] = list(synset.lemma_names) if synset is not None else [sub.name]
+
+    def paths_of(node: str) -> list[list[str]]:
+        if node.startswith("wn:"):
+            return [["wn:" + s.wnid for s in p] for p in wordnet().hypernym_paths(node[3:])]
+        if node in CONCEPTS:
+            return [[c.key for c in hypernym_path(node)]]
+        return [[node] + [c.key for c in hypernym_path(subtype(node).category)]]
+
+    def node_text(node: str) -> str:
+        if node in texts:
+            return texts[node]
+        if node in CONCEPTS:
+            return CONCEPTS[node].names["en"]
+        return wordnet().synset(node[3:]).label
+
+    def node_lemmas(node: str) -> list[str]:
+        if node in lemmas:
+            return lemmas[node]
+        if node in CONCEPTS:
+            wnid = CONCEPTS[node].wnid
+            return list(wordnet().synset(wnid).lemma_names) if wnid else [CONCEPTS[node].names["en"]]
+        return list(wordnet().synset(node[3:]).lemma_names)
+
+    return SourceVocabulary(names, nodes, paths_of, node_text, node_lemmas)
+
+
+def toy_label_side(world, bilingual_space: str, n_pairs: int, seed: int, gt_config=None,
+                   source_labels: str = "objects", dictionary: str = "oracle") -> LabelSide:
+    """The toy task's label side: the space, the Chinese words of its corpus that the ground-truth
+    rule keeps (:func:`content_vocabulary`: the target vocabulary, fixed before any image is
+    seen), the translation baseline's dictionary, and the source labels.
+
+    ``source_labels="subtypes"``: the fine-grained subtypes of a ``fine_grained`` world (the
+    granularity of ImageNet against the captions' everyday words); ``"objects"``: the world's
+    English object labels, the words the captions use. ``dictionary="cedict"``: CC-CEDICT, read
+    by :class:`MachineTranslation`'s phrase strategy (the whole label, then its head noun),
+    independent of the captions (``untranslated``: the labels it finds no word for),
+    with the caption lexicon kept as the oracle-dictionary row; ``"oracle"``: the caption lexicon
+    itself (the toy lexicon, which names each object by the word its captions use).
+    """
+    if bilingual_space not in BILINGUAL_SPACES:
+        raise ValueError(f"bilingual_space must be one of {', '.join(BILINGUAL_SPACES)}, got {bilingual_space!r}")
+    if source_labels not in SOURCE_LABELS:
+        raise ValueError(f"source_labels must be one of {', '.join(SOURCE_LABELS)}, got {source_labels!r}")
+    if dictionary not in TOY_DICTIONARIES:
+        raise ValueError(f"dictionary must be one of {', '.join(TOY_DICTIONARIES)}, got {dictionary!r}")
+    from tagbook.text.lexicons import toy_lexicon
+
+    space, vocabulary = _toy_space_and_vocabulary(bilingual_space, n_pairs, seed, gt_config)
+    caption_lexicon = toy_lexicon("en", "zh")
+    if source_labels == "subtypes":
+        from tagbook.world.subtypes import subtype, subtype_keys
+
+        keys, source_matrix = world.subtype_label_matrix()
+        source = fine_grained_source_vocabulary()
+        columns = None
+        # the oracle: a subtype translated as its category is named in the captions
+        from tagbook.world.concepts import CATEGORIES
+
+        oracle = {subtype(k).name: [CATEGORIES[subtype(k).category].names["zh"]] for k in keys}
+    else:
+        labels = [label for label in world.vocabulary if label.kind == "object"]
+        columns = [world.vocabulary.index(label) for label in labels]
+        source_matrix = world.label_matrix[:, columns]
+        source = toy_source_vocabulary(labels)
+        oracle = caption_lexicon
+    if dictionary == "cedict":
+        from tagbook.text.lexicons import load_cedict
+
+        cedict = load_cedict()
+        missing = MachineTranslation(cedict, [], lang="zh").fit(source.names).untranslated()
+        return LabelSide(space, list(vocabulary), cedict, source, columns, source_matrix, oracle, missing)
+    return LabelSide(space, list(vocabulary), oracle, source, columns, source_matrix, None, [])
+
+
+def flickr8kcn_label_side(vocabulary: Sequence[str], hierse: HierSEConfig | None = None) -> LabelSide:
     """Flickr8k-CN's label side: the multilingual encoder, the Chinese ``vocabulary`` given, the
     CC-CEDICT dictionary and ImageNet-1k's classes as source labels."""
     from tagbook.text.lexicons import load_cedict
     from tagbook.text.spaces import EncoderSpace
     from tagbook.vision import IMAGENET
 
+    edges = authors_is_a_edges(hierse) if hierse is not None else None
     return LabelSide(EncoderSpace(progress=True), list(vocabulary), load_cedict(),
-                     imagenet_source_vocabulary(IMAGENET.names, IMAGENET.wnids))
+                     imagenet_source_vocabulary(IMAGENET.names, IMAGENET.wnids, edges))
 
 
-def target_word_list(vocabulary: Sequence[str], ground_truth_words: Sequence[str]) -> list[str]:
-    """The target vocabulary: ``vocabulary`` then the ground-truth words it lacks, each once."""
-    return list(dict.fromkeys(list(vocabulary) + list(ground_truth_words)))
+def real_translation_settings() -> tuple[dict, list[list[str]]]:
+    """The real tier's translation baseline: ``(MachineTranslation options, fallbacks)``: phrase
+    first, senses chosen by Chinese word frequency, nouns preferred, and each ImageNet label's
+    WordNet lemmas (then its hypernyms') as further names to try."""
+    from tagbook.methods.zeroshot.machine_translation import wordnet_fallbacks
+    from tagbook.text.everyday import frequency_rank, noun_test
+    from tagbook.vision import IMAGENET
+
+    return ({"strategy": "phrase", "frequency": frequency_rank("zh"), "is_noun": noun_test("zh")},
+            wordnet_fallbacks(IMAGENET.wnids))
 
 
 IMAGENET_1K_CLASSES = 1000  # the source labels of the paper's ResNet-152 (and of our real models)
@@ -795,11 +991,12 @@ class SourceModels:
         return next(iter(self.probs))
 
 
-def toy_source_models(data: CaptionData, source_columns: Sequence[int], pca_dims: Sequence[int],
+def toy_source_models(data: CaptionData, source_columns, pca_dims: Sequence[int],
                       seed: int) -> SourceModels:
     """Logistic-regression heads on EfficientNet-Lite0's pooled features of the toy images, one per
     entry of ``pca_dims`` (principal components kept; 0 keeps every feature), trained on the
-    training images' English labels ``source_columns``."""
+    training images' English labels: ``source_columns`` of the world's label matrix, or an
+    ``(n_images, n_source_labels)`` matrix of them (the fine-grained subtypes)."""
     from tagbook.methods.zeroshot.source_models import LogisticHead, LogisticHeadConfig
     from tagbook.vision import extract_features, load_backbone
 
@@ -808,7 +1005,8 @@ def toy_source_models(data: CaptionData, source_columns: Sequence[int], pca_dims
         raise ValueError("toy_source_models needs the toy world's data (dataset='toy')")
     features = extract_features(load_backbone("efficientnet-lite0"), world.images, kinds=("pooled",),
                                 progress=False).pooled
-    labels = world.label_matrix[:, list(source_columns)]
+    labels = (np.asarray(source_columns, dtype=bool) if np.ndim(source_columns) == 2
+              else world.label_matrix[:, list(source_columns)])
     train = splits["train"]
     probs, quality = {}, []
     for dim in pca_dims:
@@ -1120,20 +1318,36 @@ class RealPhotoTask:
 
 
 def real_photo_targets(photos: Sequence, vocabulary: Sequence[str]) -> list[str]:
-    """``vocabulary`` then the photos' own Chinese words it lacks, each once."""
-    return target_word_list(vocabulary, [w for ph in photos for w in ph.labels["zh"]])
+    """The real tier's candidate set: ``vocabulary`` as given, fixed before the photos are seen
+    (``photos`` is accepted and ignored: no hand label joins the candidates)."""
+    return list(dict.fromkeys(vocabulary))
+
+
+def photo_free_vocabulary(lang: str = "zh", size: int = 20000) -> tuple[list[str], str]:
+    """A real target vocabulary built without the sample photos' labels, ``(words, what it is)``:
+    the ``size`` most frequent everyday content words of :mod:`tagbook.text.everyday`."""
+    from tagbook.text.everyday import everyday_vocabulary
+
+    vocab = everyday_vocabulary(lang, size)
+    return list(vocab.words), f"{len(vocab.words):,} everyday {lang} words ({vocab.description})"
 
 
 def hand_label_truth(photos: Sequence, targets: Sequence[str]) -> np.ndarray:
-    """Boolean ``(n_photos, n_targets)``: which target words label each photo (by hand)."""
+    """Boolean ``(n_photos, n_targets)``: which target words label each photo (by hand); hand
+    labels outside the targets stay unpredictable (no column)."""
     column = {w: j for j, w in enumerate(targets)}
     truth = np.zeros((len(photos), len(targets)), dtype=bool)
     for i, ph in enumerate(photos):
         for w in ph.labels["zh"]:
-            if w not in column:
-                raise ValueError(f"photo {ph.name!r}: its label {w!r} is not a target word")
-            truth[i, column[w]] = True
+            if w in column:
+                truth[i, column[w]] = True
     return truth
+
+
+def hand_labels_outside(photos: Sequence, targets: Sequence[str]) -> tuple[int, int]:
+    """``(hand-label words outside the candidate set, distinct hand-label words)``."""
+    words = {w for ph in photos for w in ph.labels["zh"]}
+    return len(words - set(targets)), len(words)
 
 
 def real_photo_task(photos: Sequence, vocabulary: Sequence[str], backbones: Sequence[str], k: int = 10,
@@ -1146,9 +1360,11 @@ def real_photo_task(photos: Sequence, vocabulary: Sequence[str], backbones: Sequ
     from tagbook.vision import IMAGENET
 
     targets = real_photo_targets(photos, vocabulary)
-    harvest = Harvest(imagenet_source_vocabulary(IMAGENET.names, IMAGENET.wnids), targets,
+    options, fallbacks = real_translation_settings()
+    hierse = hierse or HierSEConfig()
+    harvest = Harvest(imagenet_source_vocabulary(IMAGENET.names, IMAGENET.wnids, authors_is_a_edges(hierse)), targets,
                       EncoderSpace(progress=True), load_cedict(), lang="zh", k=k,
-                      hierse=hierse or HierSEConfig()).fit()
+                      hierse=hierse, mt_options=options, mt_fallbacks=fallbacks).fit()
     truth = hand_label_truth(photos, targets)
     probs = {name: ImageNetSource(name).predict_proba([ph.image for ph in photos]) for name in backbones}
     return RealPhotoTask(list(photos), harvest, truth, probs)
@@ -1192,13 +1408,265 @@ def record_real_photo_claim(ledger, hits: pd.DataFrame, backbones: Sequence[str]
     for every backbone (checked on the point estimates of :func:`real_photo_hits`)."""
     sums = hits[hits["metric"] == "sum"].set_index(["backbone", "method"])["value"]
     methods = ("mt", "label-enhanced-hierse")
+    held = [bool(sums[(b, METHOD_NAMES["label-enhanced-hierse"])] > sums[(b, METHOD_NAMES["mt"])]) for b in backbones]
+    failed = [b for b, ok in zip(backbones, held) if not ok]
     return ledger.check(
         "real-photos-label-enhanced-beats-translation", "wei2017",
         f"On real photos with real ImageNet models, label-enhanced zero-shot (HierSE, θ = {theta}) beats machine "
         "translation on the hit@k sum, for every backbone",
         "Table 2 (real photos)",
         {f"{b}: {m}": float(sums[(b, METHOD_NAMES[m])]) for b in backbones for m in methods},
-        all(sums[(b, METHOD_NAMES["label-enhanced-hierse"])] > sums[(b, METHOD_NAMES["mt"])] for b in backbones),
-        "offline-real",
+        all(held), "offline-real", n_checked=len(held), n_held=int(sum(held)),
+        reason=f"did not hold for {', '.join(failed)}" if failed else f"held for all {len(held)} backbones",
         note=f"only {n_photos} photos: see the bootstrap intervals",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Candidate sets fixed in advance, several seeds, intervals, and the one-hot diagnosis
+# --------------------------------------------------------------------------------------------
+
+CANDIDATE_SETS = ("fixed", "oracle")
+
+
+def candidate_words(vocabulary: Sequence[str], gt: "ChapterGroundTruth", candidates: str = "fixed") -> list[str]:
+    """The target vocabulary every method ranks.
+
+    ``"fixed"``: ``vocabulary`` as given (the target side of the bilingual space, or a real
+    vocabulary), built before any evaluation image is seen: no word enters because it labels an
+    image. ``"oracle"``: the evaluation images' ground-truth words only (a labelled extra, never
+    the headline: it tells every method what the answers are).
+    """
+    if candidates == "fixed":
+        return list(dict.fromkeys(vocabulary))
+    if candidates == "oracle":
+        return list(gt.words())
+    raise ValueError(f"candidates must be one of {', '.join(CANDIDATE_SETS)}, got {candidates!r}")
+
+
+def out_of_vocabulary(gt: "ChapterGroundTruth", candidates: Sequence[str], split: str = "test") -> dict[str, float]:
+    """How many of a split's ground-truth words the candidate set lacks (they stay in the ground
+    truth and can never be predicted), and how many images have only such words."""
+    words = list(gt.splits[split].vocabulary)
+    kept = set(candidates)
+    outside = [w for w in words if w not in kept]
+    labels = gt.splits[split].labels
+    return {"ground-truth words": len(words), "in the candidate set": len(words) - len(outside),
+            "outside (never predictable)": len(outside),
+            "images with no predictable word": int(sum(all(w not in kept for w in ls) for ls in labels)),
+            "images": len(labels), "outside words": outside}
+
+
+@dataclass
+class ToySeedRun:
+    """One toy seed of the chapter: its world's data, ground truth, label side, harvest, source
+    models and the experiment on them."""
+
+    seed: int
+    data: CaptionData
+    gt: ChapterGroundTruth
+    labels: LabelSide
+    harvest: Harvest
+    truth: dict[str, np.ndarray]
+    models: SourceModels
+    result: ExperimentResult
+
+
+def run_toy_seed(seed: int, *, n_images: int, image_size: int, bilingual_space: str, n_pairs: int,
+                 pca_dims: Sequence[int], thetas: Sequence[float], gt_config=None, k: int = 10,
+                 hierse: HierSEConfig | None = None, source_labels: str = "subtypes", dictionary: str = "cedict",
+                 candidates: str = "fixed", space_seed: int | None = None) -> ToySeedRun:
+    """The whole toy experiment for one seed: world, ground truth, label side, source models, Table 2.
+
+    ``space_seed`` (default ``seed``) seeds the toy corpus and space, hence the candidate set: give
+    every world seed the same one to keep one fixed candidate set across them."""
+    data = toy_caption_data(n_images, image_size, seed, fine_grained=source_labels == "subtypes")
+    gt = chapter_ground_truth(data, gt_config)
+    labels = toy_label_side(data.world, bilingual_space, n_pairs, seed if space_seed is None else space_seed,
+                            gt_config, source_labels, dictionary)
+    targets = candidate_words(labels.vocabulary, gt, candidates)
+    harvest = Harvest(labels.source, targets, labels.space, labels.dictionary, lang="zh", k=k,
+                      hierse=hierse or HierSEConfig(k=k), oracle_dictionary=labels.oracle_dictionary).fit()
+    truth = gt.matrices(targets)
+    models = toy_source_models(data, labels.source_matrix, pca_dims, seed)
+    result = run_experiment(harvest, models.probs, truth["val"], truth["test"], thetas)
+    return ToySeedRun(seed, data, gt, labels, harvest, truth, models, result)
+
+
+def mean_result(results: Sequence[ExperimentResult]) -> ExperimentResult:
+    """The mean over seeds of several :class:`ExperimentResult` (same models, methods and θ grid):
+    hit@k and θ averaged; the chosen θ of each (model, base) is the mean of the seeds' choices."""
+    def average(frames, keys):
+        frame = pd.concat(frames, ignore_index=True)
+        return frame.groupby(keys, sort=False).mean(numeric_only=True).reset_index()
+
+    columns = ["model", "base", "theta", "hit@1", "hit@5", "hit@10", "sum"]
+    curves = average([r.curves for r in results], ["model", "base", "theta"])[columns]
+    val_curves = average([r.val_curves for r in results], ["model", "base", "theta"])[columns]
+    table = average([r.table for r in results], ["model", "method"])
+    chosen = {key: float(np.mean([r.chosen_theta[key] for r in results])) for key in results[0].chosen_theta}
+    return ExperimentResult(curves, val_curves, chosen, table)
+
+
+def seeds_table(results: Sequence[ExperimentResult]) -> pd.DataFrame:
+    """hit@k and their sum, mean ± sd over seeds (shares), by (source model, method)."""
+    frame = pd.concat([r.table.assign(seed=i) for i, r in enumerate(results)], ignore_index=True)
+    frame["method"] = frame["method"].map(METHOD_NAMES)
+    grouped = frame.groupby(["model", "method"], sort=False)[["theta"] + HIT_COLUMNS]
+    mean, sd = grouped.mean(), grouped.std(ddof=1)
+    out = pd.DataFrame(index=mean.index)
+    out["θ (mean)"] = mean["theta"]
+    for m in HIT_COLUMNS:
+        out[m] = mean[m]
+        out[f"{m} sd"] = sd[m]
+    out.index.names = ["source model", "method"]
+    return out
+
+
+def per_seed_verdicts(ledger_factory, results: Sequence[ExperimentResult], tier: str, where: str) -> pd.DataFrame:
+    """Each claim of :func:`record_claims` checked on each seed alone: claim id -> held on how many seeds."""
+    rows = {}
+    for r in results:
+        scratch = ledger_factory()
+        record_claims(scratch, r, tier=tier, where=where)
+        for claim in scratch.claims:
+            rows.setdefault(claim.id, []).append(bool(claim.holds))
+    return pd.DataFrame({"held on seeds": {k: sum(v) for k, v in rows.items()},
+                         "seeds": {k: len(v) for k, v in rows.items()}}).rename_axis("claim")
+
+
+def bootstrap_table(harvest: Harvest, probs: dict[str, tuple[np.ndarray, np.ndarray]], truth_test: np.ndarray,
+                    result: ExperimentResult, seed: int = 0, n_boot: int = 1000) -> pd.DataFrame:
+    """The hit@k sum of every method on every source model on the test images, with a 95%
+    percentile bootstrap interval over the images (θ as chosen on the validation images)."""
+    rows = []
+    for model, (_, p_test) in probs.items():
+        for method in harvest.methods:
+            theta = (result.chosen_theta[(model, method[len("label-enhanced-"):])]
+                     if method.startswith("label-enhanced-") else 0.5)
+            scores = harvest.score(p_test, method, theta)
+            b = bootstrap_hits(scores, harvest.truth_for(method, truth_test), np.random.default_rng(seed), n_boot)
+            rows.append({"source model": model, "method": METHOD_NAMES[method], "hit@k sum": b.loc["sum", "value"],
+                         "95% interval: low": b.loc["sum", "low"], "95% interval: high": b.loc["sum", "high"]})
+    return pd.DataFrame(rows).set_index(["source model", "method"])
+
+
+def one_hot_diagnosis(harvest: Harvest, correct: Sequence[str], hypernym_names: set[str],
+                      hierse_variants: Mapping[str, Harvest] | None = None) -> pd.DataFrame:
+    """Each source label alone, with probability one: does the method rank its correct Chinese
+    word (``correct[j]``, the caption word of label ``j``'s category) first, and is its first word a
+    hypernym name? Shares over the source labels, for ConSE and HierSE (and any other
+    harvests' HierSE in ``hierse_variants``: name -> harvest)."""
+    n = len(harvest.source.names)
+    probs = np.eye(n)
+    cases = [("ConSE", harvest, "conse"), ("HierSE", harvest, "hierse")]
+    cases += [(f"HierSE ({name})", h, "hierse") for name, h in (hierse_variants or {}).items()]
+    rows = {}
+    for name, h, method in cases:
+        first = [row[0] if row else None for row in h.top_labels(probs, method, n=1)]
+        rows[name] = {"correct word first": float(np.mean([f == c for f, c in zip(first, correct)])),
+                      "a hypernym name first": float(np.mean([f in hypernym_names for f in first])),
+                      "source labels": n}
+    return pd.DataFrame(rows).T.rename_axis("zero-shot")
+
+
+def correct_words_of_source(labels: LabelSide) -> list[str]:
+    """The Chinese caption word of each toy source label's category (the word a caption uses)."""
+    from tagbook.world.concepts import CATEGORIES
+    from tagbook.world.subtypes import subtype, subtype_keys
+
+    if labels.source_columns is None:
+        return [CATEGORIES[subtype(k).category].names["zh"] for k in subtype_keys()]
+    return [CATEGORIES[n].names["zh"] for n in labels.source.nodes]  # object labels: their nodes are categories
+
+
+def plot_theta_bands(results: Sequence[ExperimentResult], title: str, width: float = 6.8):
+    """Fig. 2 over seeds: the mean hit@k sum of label-enhanced zero-shot against θ, with a band of
+    ± one sd over seeds, one panel per source model (ConSE and HierSE), at the text column's width."""
+    import matplotlib.pyplot as plt
+
+    frame = pd.concat([r.curves.assign(seed=i) for i, r in enumerate(results)], ignore_index=True)
+    models = list(dict.fromkeys(frame["model"]))
+    fig, axes = plt.subplots(1, len(models), figsize=(width, 2.6), sharey=False, squeeze=False)
+    for ax, model in zip(axes[0], models):
+        for base, label, style in (("conse", "ConSE", "-o"), ("hierse", "HierSE", "--s")):
+            c = frame[(frame["model"] == model) & (frame["base"] == base)].groupby("theta")["sum"]
+            mean, sd = c.mean(), c.std(ddof=1).fillna(0.0)
+            ax.plot(mean.index, mean.values, style, markersize=3, label=label)
+            ax.fill_between(mean.index, mean - sd, mean + sd, alpha=0.2)
+        ax.set_title(model, fontsize=9)
+        ax.set_xlabel("θ")
+    axes[0][0].set_ylabel("hit@1 + hit@5 + hit@10")
+    axes[0][-1].legend(fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def record_real_photo_zero_shot_claim(ledger, hits: pd.DataFrame, backbones: Sequence[str], n_photos: int,
+                                      theta: float = 0.5):
+    """Real photos: label-enhanced HierSE beats zero-shot HierSE on the hit@k sum (checked per backbone)."""
+    sums = hits[hits["metric"] == "sum"].set_index(["backbone", "method"])["value"]
+    le, zs = METHOD_NAMES["label-enhanced-hierse"], METHOD_NAMES["hierse"]
+    held = [bool(sums[(b, le)] > sums[(b, zs)]) for b in backbones]
+    failed = [b for b, ok in zip(backbones, held) if not ok]
+    return ledger.check(
+        "real-photos-label-enhanced-beats-zero-shot", "wei2017",
+        f"On real photos with real ImageNet models, label-enhanced zero-shot (HierSE, θ = {theta}) beats plain "
+        "zero-shot HierSE on the hit@k sum, for every backbone",
+        "Table 2 (real photos)",
+        {f"{b}: {m}": float(sums[(b, METHOD_NAMES[m])]) for b in backbones for m in ("hierse", "label-enhanced-hierse")},
+        all(held), "offline-real", n_checked=len(held), n_held=int(sum(held)),
+        reason=f"did not hold for {', '.join(failed)}" if failed else f"held for all {len(held)} backbones",
+        note=f"only {n_photos} photos: see the bootstrap intervals",
+    )
+
+
+def run_flickr8kcn(data_dir, rng: np.random.Generator, vocabulary: Sequence[str], backbones: Sequence[str],
+                   thetas: Sequence[float], gt_config=None, k: int = 10, hierse: HierSEConfig | None = None,
+                   candidates: str = "fixed", seed: int = 0) -> ToySeedRun:
+    """The experiment on Flickr8k-CN's test set (one run: the data are fixed; θ on a random fifth)."""
+    data = flickr8kcn_caption_data(data_dir, rng)
+    gt = chapter_ground_truth(data, gt_config)
+    hierse = hierse or HierSEConfig(k=k)
+    labels = flickr8kcn_label_side(vocabulary, hierse)
+    targets = candidate_words(labels.vocabulary, gt, candidates)
+    options, fallbacks = real_translation_settings()
+    harvest = Harvest(labels.source, targets, labels.space, labels.dictionary, lang="zh", k=k,
+                      hierse=hierse, mt_options=options, mt_fallbacks=fallbacks).fit()
+    truth = gt.matrices(targets)
+    models = imagenet_source_models(data, backbones)
+    result = run_experiment(harvest, models.probs, truth["val"], truth["test"], thetas)
+    return ToySeedRun(seed, data, gt, labels, harvest, truth, models, result)
+
+
+def translation_examples(harvest: Harvest, labels: Sequence[str], gloss: Callable[[str], str | None]) -> pd.DataFrame:
+    """The translation baseline on a few source labels: each label, its translation, how it was
+    found (``routes`` of :class:`MachineTranslation`: whole name, head noun, WordNet fallback, none)
+    and the English gloss of the translation (``gloss(word)``, None where unknown)."""
+    index = {name: i for i, name in enumerate(harvest.source.names)}
+    rows = []
+    for label in labels:
+        i = index[label]
+        text = harvest.mt.translations[i]
+        routes = getattr(harvest.mt, "routes", None)
+        rows.append({"source label": label, "translation": text if text is not None else "—",
+                     "found by": routes[i] if routes is not None else "", "gloss of the translation":
+                     (gloss(text) if text is not None else None) or "—"})
+    return pd.DataFrame(rows)
+
+
+def theta_curve_departures(result: ExperimentResult) -> str:
+    """Where the (seed-mean) θ curves of ``result`` depart from the paper's shape (an optimum
+    strictly inside (0, 1), above both ends): one clause per source model and base."""
+    parts = []
+    for model in result.models:
+        for base, name in (("conse", "ConSE"), ("hierse", "HierSE")):
+            c = result.curve(model, base)
+            t = best_theta(c)
+            lo, hi = c["theta"].min(), c["theta"].max()
+            where = ("inside (0, 1), as in the paper" if lo < t < hi else
+                     f"at θ = {t:.0f}, an end of the range (the paper's optimum is inside)")
+            drop = float(c["sum"].max() - c[c["theta"] == hi]["sum"].iloc[0])
+            parts.append(f"{model} / {name}: best θ = {t:.1f}, {where}; {drop:.2f} above θ = 1")
+    return "; ".join(parts)

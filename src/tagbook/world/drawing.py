@@ -43,6 +43,7 @@ class Placed:
     flip: bool
     angle: float
     shape_seed: int
+    subtype: str | None = None  # fine-grained worlds: drawn with the subtype's pattern
 
 
 def render(scene_img: np.ndarray, objects: list[Placed], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[int]]:
@@ -77,6 +78,24 @@ def render(scene_img: np.ndarray, objects: list[Placed], rng: np.random.Generato
             continue
         factor = texture_factor(texture, region.shape[0], region.shape[1], rng, h)
         region[body] *= factor[body][:, None]
+    for k, obj in enumerate(objects, start=1):
+        if obj.subtype is None:
+            continue
+        from tagbook.world.subtypes import pattern_factor, subtype
+
+        x0, y0, w, h = obj.box
+        xa, ya = max(0, int(x0)), max(0, int(y0))
+        xb, yb = min(size, int(np.ceil(x0 + w))), min(size, int(np.ceil(y0 + h)))
+        if xb <= xa or yb <= ya:
+            continue
+        factor = pattern_factor(subtype(obj.subtype).pattern, int(round(h)) or 1, int(round(w)) or 1)
+        fy = np.clip(np.arange(ya, yb) - int(y0), 0, factor.shape[0] - 1)
+        fx = np.clip(np.arange(xa, xb) - int(x0), 0, factor.shape[1] - 1)
+        if obj.flip:
+            fx = factor.shape[1] - 1 - fx
+        region = img[ya:yb, xa:xb]
+        inside = m[ya:yb, xa:xb] == k
+        region[inside] *= factor[np.ix_(fy, fx)][inside][:, None]
     img *= rng.uniform(0.88, 1.08)  # exposure
     img += rng.normal(0, 3.0, img.shape).astype(np.float32)  # sensor noise
     return np.clip(img, 0, 255).astype(np.uint8), m.copy(), drawn

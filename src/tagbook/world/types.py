@@ -26,6 +26,7 @@ class ObjectInstance:
     instance_id: int
     area: int = 0
     centroid: tuple[float, float] = (0.0, 0.0)
+    subtype: str | None = None  # fine-grained worlds only: a key of tagbook.world.subtypes
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from tagbook.cache import cache_path, content_key, load_arrays, save_arrays
 from tagbook.world.captions import LANGS, CaptionSpec, image_captions
 from tagbook.world.concepts import CATEGORIES, CATEGORY_INFO, COLOURS, POSITIONS, REGIONS, SCENES, SIZES
 from tagbook.world.drawing import DRAWERS, Placed, background, render
+from tagbook.world.subtypes import draw_subtypes, subtype, subtype_keys
 from tagbook.world.types import Label, ObjectInstance, ZeroShotSplit
 from tagbook.world.ugc import UGC_VOCABULARY_SIZE, image_tags
 
@@ -41,6 +42,7 @@ class WorldConfig:
     image_size: int = 64
     ugc_tags: bool = True
     split_fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    fine_grained: bool = False  # opt-in: each object gets a subtype (tagbook.world.subtypes), drawn visibly
 
     def __post_init__(self) -> None:
         def integer(name, lo, hi):
@@ -56,6 +58,8 @@ class WorldConfig:
         integer("image_size", MIN_SIZE, MAX_SIZE)
         if not isinstance(self.ugc_tags, bool):
             raise TypeError(f"WorldConfig.ugc_tags must be a bool, got {self.ugc_tags!r}")
+        if not isinstance(self.fine_grained, bool):
+            raise TypeError(f"WorldConfig.fine_grained must be a bool, got {self.fine_grained!r}")
         fractions = tuple(float(f) for f in self.split_fractions)
         if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1) > 1e-9:
             raise ValueError(f"WorldConfig.split_fractions must be three non-negative numbers summing to 1, got {self.split_fractions!r}")
@@ -101,16 +105,19 @@ def _overlap(a, b) -> float:
     return ix * iy / min(aw * ah, bw * bh)
 
 
-def _place(categories: list[str], horizon: float, size: int, rng: np.random.Generator) -> list[Placed]:
+def _place(categories: list[str], horizon: float, size: int, rng: np.random.Generator,
+           subtypes: list[str] | None = None) -> list[Placed]:
     placed: list[Placed] = []
     ground_top = min(horizon + 0.12, 0.55) * size
-    for category in categories:
+    for n, category in enumerate(categories):
         drawer, info = DRAWERS[category], CATEGORY_INFO[category]
+        sub = subtypes[n] if subtypes is not None else None
+        aspect = drawer.aspect * (subtype(sub).aspect if sub is not None else 1.0)
         for _ in range(25):
             h = rng.uniform(*drawer.scale) * size
-            w = h * drawer.aspect
+            w = h * aspect
             if w > 0.95 * size:
-                w, h = 0.95 * size, 0.95 * size / drawer.aspect
+                w, h = 0.95 * size, 0.95 * size / aspect
             x0 = rng.uniform(0, size - w)
             if info.zone == "sky":
                 y0 = rng.uniform(0, max(1.0, min(0.5 * size, horizon * size) - 0.5 * h))
@@ -128,6 +135,7 @@ def _place(categories: list[str], horizon: float, size: int, rng: np.random.Gene
                 placed.append(Placed(
                     category, colour, tuple(int(v) for v in np.clip(rgb, 0, 255)), box,
                     flip=bool(rng.random() < 0.5), angle=float(rng.normal(0, 0.1)), shape_seed=int(rng.integers(2**31)),
+                    subtype=sub,
                 ))
                 break
     # back to front: sky objects first, then by the bottom edge (farther objects are higher up)
@@ -152,7 +160,7 @@ def _measure(mask: np.ndarray, placed: list[Placed]) -> list[ObjectInstance]:
             category=obj.category, colour=obj.colour, size=size_of(int(counts[k]), size),
             position=region_of(cx, cy, size),
             bbox=(int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)),
-            instance_id=k, area=int(counts[k]), centroid=(float(cx), float(cy)),
+            instance_id=k, area=int(counts[k]), centroid=(float(cx), float(cy)), subtype=obj.subtype,
         ))
     return objects
 
@@ -164,7 +172,8 @@ def generate_image(config: WorldConfig, index: int) -> dict:
     scene = list(SCENES)[int(rng.integers(len(SCENES)))]
     categories = _choose_categories(scene, rng)
     bg, horizon = background(scene, size, rng)
-    placed = _place(categories, horizon, size, rng)
+    subtypes = draw_subtypes(categories, config.seed, index) if config.fine_grained else None
+    placed = _place(categories, horizon, size, rng, subtypes)
     min_pixels = max(6, int(0.0015 * size * size))
     for _ in range(len(placed) + 1):
         image, mask, drawn = render(bg, placed, rng)
@@ -240,6 +249,19 @@ class ToyWorld:
             y[i, [self.label_index[k] for k in self.image_labels(i)]] = True
         return y
 
+    def subtype_label_matrix(self) -> tuple[list[str], np.ndarray]:
+        """``(keys, matrix)``: every subtype key and the boolean ``(n_images, n_subtypes)`` matrix of
+        the subtypes each image shows (a world made with ``fine_grained=True`` only)."""
+        if not self.config.fine_grained:
+            raise ValueError("this world has no subtypes: make it with WorldConfig(fine_grained=True)")
+        keys = subtype_keys()
+        column = {k: j for j, k in enumerate(keys)}
+        y = np.zeros((len(self), len(keys)), dtype=bool)
+        for i, objs in enumerate(self.objects):
+            for o in objs:
+                y[i, column[o.subtype]] = True
+        return keys, y
+
     def labels_of_kind(self, kind: str) -> list[str]:
         if kind not in ("object", "scene", "attribute"):
             raise ValueError(f"kind must be object, scene or attribute, got {kind!r}")
@@ -281,9 +303,10 @@ class ToyWorld:
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
         arrays = {"images": self.images, "instance_masks": self.instance_masks, **{f"split_{k}": v for k, v in self.splits.items()}}
         meta = {
-            "config": asdict(self.config),
+            "config": config_record(self.config),
             "version": GENERATOR_VERSION,
-            "objects": [[[o.category, o.colour, o.size, o.position, list(o.bbox), o.instance_id, o.area, list(o.centroid)] for o in objs] for objs in self.objects],
+            "objects": [[[o.category, o.colour, o.size, o.position, list(o.bbox), o.instance_id, o.area, list(o.centroid)]
+                         + ([o.subtype] if self.config.fine_grained else []) for o in objs] for objs in self.objects],
             "scenes": self.scenes,
             "captions": self.captions,
             "caption_tokens": self.caption_tokens,
@@ -295,7 +318,7 @@ class ToyWorld:
     @classmethod
     def from_arrays(cls, config: WorldConfig, arrays: dict[str, np.ndarray], meta: dict) -> "ToyWorld":
         objects = [
-            [ObjectInstance(c, col, s, p, tuple(b), k, a, tuple(ct)) for c, col, s, p, b, k, a, ct in objs]
+            [ObjectInstance(c, col, s, p, tuple(b), k, a, tuple(ct), *rest) for c, col, s, p, b, k, a, ct, *rest in objs]
             for objs in meta["objects"]
         ]
         return cls(
@@ -355,8 +378,17 @@ def generate_world(config: WorldConfig, workers: int | None = None, progress: bo
     )
 
 
+def config_record(config: WorldConfig) -> dict:
+    """The configuration as stored and hashed: ``fine_grained`` appears only when set, so a world
+    made without subtypes keeps the cache key (and the stored record) it had before the field existed."""
+    record = asdict(config)
+    if not config.fine_grained:
+        record.pop("fine_grained")
+    return record
+
+
 def world_cache_path(config: WorldConfig):
-    return cache_path("world", content_key({"config": asdict(config), "version": GENERATOR_VERSION}))
+    return cache_path("world", content_key({"config": config_record(config), "version": GENERATOR_VERSION}))
 
 
 def make_world(config: WorldConfig | None = None, cache: bool = True, workers: int | None = None, progress: bool = True) -> ToyWorld:
@@ -370,7 +402,7 @@ def make_world(config: WorldConfig | None = None, cache: bool = True, workers: i
         loaded = load_arrays(path)
         if loaded is not None:
             arrays, meta = loaded
-            if meta.get("version") == GENERATOR_VERSION and meta.get("config") == _jsonable(asdict(config)):
+            if meta.get("version") == GENERATOR_VERSION and meta.get("config") == _jsonable(config_record(config)):
                 return ToyWorld.from_arrays(config, arrays, meta)
     world = generate_world(config, workers=workers, progress=progress)
     if cache:

@@ -16,9 +16,19 @@ Where the paper is silent, the choices here (each a field of :class:`HierSEConfi
 - ``max_distance = 6``: the node and at most six ancestors (seven nodes, as in that code);
 - several parents: ``parents="all"`` takes every ancestor on every hypernym path, each at its
   *minimal* distance (what Eq. 2's "minimal path length" implies); ``parents="first"`` follows
-  only the first path, as the authors' code keeps one parent per node;
+  only the first path; ``parents="last"`` only the last one. The authors' code keeps one parent
+  per node, the one listed *last* for it in ImageNet's ``wordnet.is_a.txt`` (a later line
+  overwrites an earlier one): :func:`is_a_paths` builds those single-parent paths from the file.
+  That order is not WordNet's (of the 1,422 synsets with several parents in the file, the last
+  one listed is WordNet's last hypernym for 660), so ``"last"`` on WordNet's own paths only
+  approximates it where the file does not cover a node;
 - ancestors without a word vector drop out of the sum and out of ``Z'``; a node with no
-  embeddable node on its path has no vector (a row of NaN).
+  embeddable node on its path has no vector (a row of NaN);
+- ``normalise_nodes=True`` unit-normalises each node's word vector before the weighted mean (as
+  ConSE's label vectors are); the authors' code does not (``normalise_nodes=False``). The
+  authors also embed a node as the mean of the word vectors of the tokens of *every* lemma of
+  its synset, where we embed its one name: that is a choice of the caller's ``vector_of``
+  (:func:`authors_hierse_config` gathers the authors' choices).
 """
 
 from __future__ import annotations
@@ -31,7 +41,8 @@ import numpy as np
 
 from tagbook.methods.zeroshot.conse import ConSE, ZeroShotConfig
 
-__all__ = ["HierSEConfig", "HierSE", "ancestor_distances", "hierse_weights", "hierse_label_vectors"]
+__all__ = ["HierSEConfig", "HierSE", "PARENTS", "ancestor_distances", "authors_hierse_config", "hierse_weights",
+           "hierse_label_vectors", "is_a_paths"]
 
 Node = Hashable
 PathsOf = Callable[[Node], Sequence[Sequence[Node]]]
@@ -44,6 +55,9 @@ class HierSEConfig:
     decay: float = math.exp(-1.0)
     max_distance: int = 6
     parents: str = "all"
+    normalise_nodes: bool = True
+    node_lemmas: str = "name"  # "name": a node's one name; "all": the mean over the tokens of every lemma
+
 
     def __post_init__(self) -> None:
         ZeroShotConfig(self.k)  # same check on k
@@ -51,8 +65,44 @@ class HierSEConfig:
             raise ValueError(f"decay (the base of Eq. 2's exponential weights) must be in (0, 1], got {self.decay!r}")
         if not isinstance(self.max_distance, (int, np.integer)) or self.max_distance < 0:
             raise ValueError(f"max_distance must be an int >= 0, got {self.max_distance!r}")
-        if self.parents not in ("all", "first"):
-            raise ValueError(f"parents must be 'all' or 'first', got {self.parents!r}")
+        if self.parents not in PARENTS:
+            raise ValueError(f"parents must be one of {', '.join(PARENTS)}, got {self.parents!r}")
+        if self.node_lemmas not in ("name", "all"):
+            raise ValueError(f"node_lemmas must be 'name' or 'all', got {self.node_lemmas!r}")
+
+    @property
+    def construction(self) -> str:
+        """``"authors"`` for the authors' code's choices, ``"paper"`` for this module's defaults."""
+        return ("authors" if (self.parents, self.normalise_nodes, self.node_lemmas) == ("last", False, "all")
+                else "paper" if (self.parents, self.normalise_nodes, self.node_lemmas) == ("all", True, "name")
+                else "custom")
+
+
+PARENTS = ("all", "first", "last")
+
+
+def authors_hierse_config(k: int = 10, decay: float = math.exp(-1.0), max_distance: int = 6) -> HierSEConfig:
+    """HierSE as its authors' public code builds it: one parent per node (the last listed),
+    node vectors not unit-normalised, each node the mean over the tokens of all its lemmas."""
+    return HierSEConfig(k=k, decay=decay, max_distance=max_distance, parents="last", normalise_nodes=False,
+                        node_lemmas="all")
+
+
+def is_a_paths(edges: Sequence[tuple[str, str]]) -> Callable[[Node], list[list[Node]]]:
+    """``paths_of`` for :func:`hierse_label_vectors` from ``(parent, child)`` edges (ImageNet's
+    ``wordnet.is_a.txt``): each node keeps the parent listed last for it, as the authors' code
+    does, so every node has one node-first path up to its root."""
+    parent: dict[Node, Node] = {}
+    for p, c in edges:
+        parent[c] = p
+
+    def paths_of(node: Node) -> list[list[Node]]:
+        path = [node]
+        while path[-1] in parent and len(path) <= len(parent):
+            path.append(parent[path[-1]])
+        return [path]
+
+    return paths_of
 
 
 def _node_first(node: Node, path: Sequence[Node]) -> list[Node]:
@@ -72,13 +122,15 @@ def ancestor_distances(
     """``{node: 0, parent: 1, ...}``: the minimal path length from ``node`` to each ancestor.
 
     ``paths`` are hypernym paths of ``node`` (root-first or node-first). ``parents="first"`` uses
-    only the first path. Ancestors farther than ``max_distance`` are left out.
+    only the first path, ``"last"`` only the last. Ancestors farther than ``max_distance`` are left out.
     """
-    if parents not in ("all", "first"):
-        raise ValueError(f"parents must be 'all' or 'first', got {parents!r}")
+    if parents not in PARENTS:
+        raise ValueError(f"parents must be one of {', '.join(PARENTS)}, got {parents!r}")
     paths = list(paths) or [[node]]
     if parents == "first":
         paths = paths[:1]
+    elif parents == "last":
+        paths = paths[-1:]
     distances: dict[Node, int] = {}
     for path in paths:
         for d, ancestor in enumerate(_node_first(node, path)):
@@ -101,7 +153,7 @@ def hierse_label_vectors(
 
     ``paths_of(node)`` gives the node's hypernym paths, ``vector_of(node)`` the word vector of the
     node's name in the bilingual space (or ``None``). Word vectors are L2-normalised before the
-    weighted mean, as in ConSE.
+    weighted mean, as in ConSE, unless ``config.normalise_nodes`` is False.
     """
     config = config or HierSEConfig()
     cache: dict[Node, np.ndarray | None] = {}
@@ -112,7 +164,10 @@ def hierse_label_vectors(
             if v is not None:
                 v = np.asarray(v, dtype=np.float64)
                 norm = np.linalg.norm(v)
-                v = v / norm if np.isfinite(v).all() and norm > 0 else None
+                if not (np.isfinite(v).all() and norm > 0):
+                    v = None
+                elif config.normalise_nodes:
+                    v = v / norm
             cache[n] = v
         return cache[n]
 
