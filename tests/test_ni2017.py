@@ -127,3 +127,117 @@ def test_tagging_runs_tables_and_claims(tmp_path):
     o = n17.record_oov_claim(ledger, runs)
     assert o.holds == bool((oov["after"] > oov["before"]).all())
     assert ledger.write().is_file()
+
+
+def test_new_parameters_are_checked():
+    with pytest.raises(ValueError, match="curve_grid"):
+        n17.Ni2017Config(curve_grid="diagonal")
+    with pytest.raises(ValueError, match="clean_share"):
+        n17.Ni2017Config(clean_share=0)
+    with pytest.raises(ValueError, match="word_learning_rate"):
+        n17.Ni2017Config(word_learning_rate=0)
+    assert n17.curve_grid("cross") == [(1, 10), (2, 10), (5, 10), (10, 10), (5, 1), (5, 5), (5, 100), (1, 1)]
+    assert len(n17.curve_grid("full")) == 16 and (1, 1) in n17.curve_grid("full")
+
+
+def _curves_frame(final_f1: dict, seeds=(0, 1), epochs=3):
+    """A curves frame whose last-epoch per-label F1 is ``final_f1[(P, N)] + seed``."""
+    rows = []
+    for seed in seeds:
+        for (p, n), f1 in final_f1.items():
+            for epoch in range(1, epochs + 1):
+                for average in ("label", "micro"):
+                    value = f1 + seed if epoch == epochs else 0.0
+                    rows.append(dict(P=p, N=n, seed=seed, epoch=epoch, average=average, precision=0.0, recall=0.0,
+                                     F1=value if average == "label" else -1.0))
+    return pd.DataFrame(rows)
+
+
+def test_sampling_claims_read_the_last_epoch_per_seed(tmp_path):
+    f1 = {(1, 10): 20.0, (2, 10): 30.0, (5, 10): 40.0, (10, 10): 41.5, (5, 1): 39.0, (5, 5): 40.5, (5, 100): 37.5,
+          (1, 1): 25.0}
+    ledger = ClaimsLedger("04", output_dir=tmp_path)
+    single = n17.record_single_samples_claim(ledger, _curves_frame(f1))
+    assert single.holds and single.n_checked == 2 and single.evidence["F1(P=5, N=10) - F1(P=1, N=1), seed 1"] == 15.0
+    parity = n17.record_positive_parity_claim(ledger, _curves_frame(f1))
+    assert parity.holds and parity.n_checked == 2  # |41.5 - 40| <= 2 on both seeds
+    negatives = n17.record_negatives_claim(ledger, _curves_frame(f1))
+    assert not negatives.holds and negatives.n_held == 0  # spread 40.5 - 37.5 = 3 > 2
+    assert negatives.evidence["spread over N, seed 0"] == pytest.approx(3.0)
+    f1[(5, 100)] = 39.0
+    close = n17.record_negatives_claim(ClaimsLedger("04", output_dir=tmp_path), _curves_frame(f1))
+    assert close.holds and close.evidence["spread over N, seed 1"] == pytest.approx(1.5)
+
+
+def test_sampling_curves_and_plot_on_tiny_data():
+    data = _data("ugc")
+    curves = n17.sampling_curves(data, [(1, 1), (5, 10)], seeds=(0,), epochs=2, hidden=8)
+    assert len(curves) == 2 * 2 * 2  # settings x epochs x averages
+    assert sorted(curves["epoch"].unique()) == [1, 2]
+    assert curves["F1"].between(0, 100).all()
+    fig = n17.plot_sampling_curves(curves)
+    assert len(fig.axes) == 2 and fig.axes[0].get_xlabel() == "epoch"
+
+
+def test_cross_corpus_settings_split_labels_and_shrink_the_clean_corpus(tmp_path):
+    world = _World()
+    rng = np.random.default_rng(1)
+    extra = ["car", "road", "tree", "boat", "sea"]  # 10 label words: no image carries all of set A
+    world.keys, world.names = world.keys + extra, world.names + extra
+    world.label_index = {k: j for j, k in enumerate(world.keys)}
+    world.label_matrix = rng.random((len(world), len(world.keys))) < 0.3
+    world.labels_of_kind = lambda kind: world.keys[:4] + extra if kind == "object" else world.keys[4:6]
+    words = GLOVE_WORDS + ["car", "road", "boat", "sea"]
+    glove = rng.standard_normal((len(words), 6)).astype(np.float32)
+    features = rng.standard_normal((len(world), 10)).astype(np.float32)
+    cc = n17.prepare_cross_corpus(world, features, words, glove, seed=0, vocabulary_words=None, clean_share=0.5)
+    assert len(cc.set_a) == len(cc.set_b) == 6 and len(cc.label_words) == 10
+    small, full, ugc = (cc.corpora[name] for name in n17.CROSS_CORPORA)
+    a_ids = set(small.label_ids[cc.set_a].tolist())
+    assert all(set(t) <= a_ids and t for t in small.train_tags + full.train_tags)  # clean corpora: set A only
+    assert len(small.train_idx) < len(full.train_idx) <= 28 and len(ugc.train_idx) == 28
+    assert set(small.train_idx) <= set(full.train_idx)
+    frame = n17.cross_corpus_runs(cc, variants=("S+Opt+X-Ent", "Opt+X-Ent"), seeds=(0, 1), epochs=1, hidden=8)
+    assert len(frame) == 3 * 2 * 2 * 2
+    table = n17.cross_corpus_table(frame)
+    assert table.loc[("UGC, all -> B", "S+Opt+X-Ent"), "paper F1"] == "17.9"
+    assert table.loc[("UGC, all -> B", "S+Opt+X-Ent"), "paper's setting"] == "YFCC->ESP"
+    assert table.loc[("clean A, small -> B", "Opt+X-Ent"), "paper F1"] == "9.8"
+    assert table.loc[("UGC, all -> B", "Opt+X-Ent"), "paper F1"] == "—"  # the paper has no full run on YFCC100M
+    ledger = ClaimsLedger("04", output_dir=tmp_path)
+    transfer = n17.record_transfer_claim(ledger, frame)
+    part = frame[(frame["variant"] == "S+Opt+X-Ent") & (frame["average"] == "label")].set_index(["corpus", "seed"])["F1"]
+    gaps = [part[("UGC, all -> B", s)] - part[("clean A, small -> B", s)] for s in (0, 1)]
+    assert transfer.n_checked == 2 and transfer.n_held == sum(g > 0 for g in gaps)
+    runs = n17.tagging_runs(_data("ugc"), seeds=(0,), epochs=1, hidden=8, oov_epochs=1, oov_partners=4)
+    recall = n17.record_recall_claim(ledger, runs, frame)
+    # Table 3: 3 pairs x 1 seed; cross-corpus: 1 pair x 2 seeds x 3 corpora
+    assert recall.n_checked == 3 + 6
+    assert recall.paper_value == "13 of 17 (sampled, full) pairs in Tables 2-3"
+
+
+def test_oov_diagnostics_and_retrieval_figure():
+    world = _World()
+    world.images = np.zeros((len(world), 8, 8, 3), dtype=np.uint8)
+    data = _data("ugc")
+    runs = n17.tagging_runs(data, variants=("S+Opt+X-Ent",), seeds=(0,), epochs=2, hidden=8, oov_epochs=1,
+                            oov_partners=4, word_learning_rate=0.05)
+    table = n17.oov_table(runs, diagnostics=True)
+    assert 0 < table.loc[0, "touched share (%)"] < 100
+    assert table.loc[0, "cos(trained, initial), touched rows"] < 1.0  # lr 0.05 moved the tag vectors
+    assert np.isfinite(table.loc[0, "Eq. 4 KL, first epoch"])
+    queries = n17.retrieval_queries(data, n_seen=2, n_unseen=1)
+    assert len(queries) == 3 and queries[-1] in set(data.unseen.tolist())
+    fig = n17.plot_retrieval(world, data, runs[0].model, queries, k=3)
+    assert len(fig.axes) == 9
+
+
+def test_retrieval_hits_count_the_frames():
+    data = _data("ugc")
+    runs = n17.tagging_runs(data, variants=("S+Opt+X-Ent",), seeds=(0,), epochs=1, hidden=8, oov_epochs=1, oov_partners=4)
+    queries = n17.retrieval_queries(data, n_seen=1, n_unseen=1)
+    hits = n17.retrieval_hits(data, runs[0].model, queries, k=3)
+    found, _ = runs[0].model.retrieve(data.label_ids[queries], data.features[data.test_idx], k=3)
+    for (word, row), q, got in zip(hits.iterrows(), queries, found):
+        assert word == data.label_words[q] and row.retrieved == 3
+        assert row.hits == int(data.truth[data.test_idx[got], q].sum())

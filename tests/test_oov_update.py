@@ -123,3 +123,17 @@ def test_the_tagger_updates_only_words_no_step_touched():
                                                    num_threads=1))
     np.testing.assert_array_equal(model.word_vectors_[:n_tags], trained[:n_tags])
     assert twin_agreement() > before + 0.2
+
+
+def test_the_logged_kl_is_the_cross_entropy_minus_the_targets_entropy():
+    import torch
+    from torch.nn import functional as F
+
+    from tagbook.methods.tagging.oov_update import bernoulli_kl
+
+    g = torch.Generator().manual_seed(0)
+    target_logits, logits = 3 * torch.randn(40, 30, generator=g), 3 * torch.randn(40, 30, generator=g)
+    target = torch.sigmoid(target_logits)
+    logged = float(F.binary_cross_entropy_with_logits(logits, target)) - float(
+        F.binary_cross_entropy_with_logits(target_logits, target))
+    assert logged == pytest.approx(float(bernoulli_kl(target_logits, logits).mean()), rel=1e-5, abs=1e-7)

@@ -168,3 +168,62 @@ def test_both_forms_of_hit_at_k_agree_with_the_definition_on_random_scores():
         np.testing.assert_array_equal(per_image, by_definition)
         np.testing.assert_array_equal(per_image, hits_per_query_ranked(predicted_labels(scores, k), gold, min(k, 7)))
         assert hit_at_k(scores, truth, k) == pytest.approx(per_image.mean())
+
+
+# -- chunked top-k by dot product ---------------------------------------------------------------
+from tagbook.ranking import top_k_scores  # noqa: E402
+
+
+def _brute_top_k(queries, labels, k, exclude=None):
+    scores = (np.asarray(queries, np.float64) @ np.asarray(labels, np.float64).T)
+    scores = np.where(np.isfinite(scores), scores, -np.inf)
+    if exclude is not None:
+        scores = np.where(exclude, -np.inf, scores)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    best = np.take_along_axis(scores, order, axis=1)
+    return np.where(np.isfinite(best), order, -1), best
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 7, 64])
+def test_top_k_scores_matches_a_full_stable_sort_with_ties(chunk_size):
+    rng = np.random.default_rng(0)
+    # small integer vectors: many exact ties, across chunk boundaries too
+    queries = rng.integers(-2, 3, size=(9, 4)).astype(np.float32)
+    labels = rng.integers(-2, 3, size=(40, 4)).astype(np.float32)
+    for k in (1, 5, 40, 45):
+        idx, scores = top_k_scores(queries, labels, k, chunk_size=chunk_size)
+        want_idx, want_scores = _brute_top_k(queries, labels, k)
+        if k > 40:  # fewer labels than k: padded with -1 / -inf
+            want_idx = np.concatenate([want_idx, np.full((9, k - 40), -1)], axis=1)
+            want_scores = np.concatenate([want_scores, np.full((9, k - 40), -np.inf)], axis=1)
+        assert np.array_equal(idx, want_idx), (k, chunk_size)
+        assert np.allclose(scores, want_scores)
+
+
+def test_top_k_scores_exclusions_non_finite_scores_and_precision():
+    rng = np.random.default_rng(1)
+    queries = rng.standard_normal((5, 3)).astype(np.float32)
+    labels = rng.standard_normal((30, 3)).astype(np.float32)
+    exclude = rng.random((5, 30)) < 0.5
+    exclude[0] = True  # nothing left for query 0
+    idx, scores = top_k_scores(queries, labels, 4, chunk_size=8, exclude=exclude)
+    want, _ = _brute_top_k(queries, labels, 4, exclude)
+    assert np.array_equal(idx, want) and (idx[0] == -1).all() and np.isneginf(scores[0]).all()
+    shared = np.zeros(30, dtype=bool)
+    shared[want[1, 0]] = True
+    idx2, _ = top_k_scores(queries, labels, 3, exclude=shared)
+    assert want[1, 0] not in idx2[1]
+    labels_inf = labels.copy()
+    labels_inf[2] = 3e38  # overflows to a score of +inf against the positive queries: never returned
+    idx3, _ = top_k_scores(np.abs(queries) + 0.1, labels_inf, 30, chunk_size=7)
+    assert all(2 not in row for row in idx3) and (idx3[:, -1] == -1).all()
+    with pytest.raises(ValueError, match="NaN"):
+        top_k_scores(queries, np.where(np.arange(30)[:, None] == 4, np.nan, labels), 2)
+    idx64, scores64 = top_k_scores(queries.astype(np.float64), labels, 3)
+    assert scores64.dtype == np.float64 and np.array_equal(idx64, _brute_top_k(queries, labels, 3)[0])
+    _, scores32 = top_k_scores(queries, labels, 3)
+    assert scores32.dtype == np.float32
+    with pytest.raises(ValueError, match="dimension"):
+        top_k_scores(queries, labels[:, :2], 2)
+    with pytest.raises(ValueError, match="exclude"):
+        top_k_scores(queries, labels, 2, exclude=np.zeros(3, dtype=bool))

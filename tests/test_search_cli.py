@@ -150,3 +150,92 @@ def test_folder_images_are_read_through_the_image_reader(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"error: {tmp_path / 'c_broken.gif'}: not an image" in err
     assert "skipped 1 non-image files: d_unknown.xyz" in err
+
+
+# -- text search with a chapter-04 sampled tagger ---------------------------------------------------
+TEXT_WORDS = ["the", "sky", "snow", "horse", "nature", "puppy"]  # "puppy": a vector, never a toy tag
+
+
+def _fake_pooled_features(images):
+    """Mean colour of a 4x4 grid and a fixed projection: features that follow the image content."""
+    images = np.asarray(images, dtype=np.float32) / 255.0
+    n, h, w, _ = images.shape
+    cells = images[:, : h // 4 * 4, : w // 4 * 4].reshape(n, 4, h // 4, 4, w // 4, 3).mean(axis=(2, 4)).reshape(n, -1)
+    return np.concatenate([cells, cells @ np.random.default_rng(0).normal(size=(48, 16))], axis=1).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def text_model(tmp_path_factory):
+    import tagbook.apps.search_model as search_model
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(search_model, "pooled_features", _fake_pooled_features)
+    vectors = np.random.default_rng(3).normal(size=(len(TEXT_WORDS), 8)).astype(np.float32)
+    patch.setattr(search_model, "load_text_vectors", lambda: (list(TEXT_WORDS), vectors))
+    path = tmp_path_factory.mktemp("text") / "tagger.pt"
+    try:
+        model = search_model.train_text_model(path, n_images=60, epochs=3, hidden=16, oov_partners=4,
+                                              show_progress=False)
+    finally:
+        patch.undo()
+    return path, model, vectors
+
+
+def test_text_vocabulary_adds_missing_tags_after_the_vector_words():
+    from tagbook.apps.search_model import text_vocabulary
+
+    words, vectors, tags = text_vocabulary(["a", "b"], np.ones((2, 3), np.float32), [["B", "zz"], ["a", "a"]])
+    assert words == ["a", "b", "zz"] and vectors.shape == (3, 3) and np.allclose(vectors[:2], 1)
+    assert tags == [[1, 2], [0]]
+
+
+def test_text_search_ranks_the_toy_test_images_and_marks_unseen_words(text_model, capsys):
+    path, model, vectors = text_model
+    status, out, err = _run(capsys, "toy", "--model", path, "--text", "Snow puppy", "--k", "3", "--json")
+    assert status == 0, err
+    result = json.loads(out)
+    assert result["query"] == "snow puppy"
+    assert result["words"] == [{"word": "snow", "training tag": True}, {"word": "puppy", "training tag": False}]
+    assert [r["rank"] for r in result["results"]] == [1, 2, 3]
+    scores = [r["score"] for r in result["results"]]
+    assert scores == sorted(scores, reverse=True)
+    assert all(r["image"].startswith("toy:") and isinstance(r["tags"], list) for r in result["results"])
+    # the scores are the model's: f(x) . (v_snow + v_puppy) for the saved test features
+    from tagbook.apps.search_model import load_text_model
+
+    loaded, meta = load_text_model(str(path))
+    table = loaded.scoring_word_vectors()
+    points = loaded.image_vectors(np.asarray(meta["test_features"]))
+    best = points @ (table[TEXT_WORDS.index("snow")] + table[TEXT_WORDS.index("puppy")])
+    assert np.isclose(scores[0], best.max(), atol=1e-4)
+    # "puppy" was never a training tag: the OOV update moved its vector, a training tag kept its trained one
+    assert not np.allclose(table[TEXT_WORDS.index("puppy")], loaded.initial_word_vectors_[TEXT_WORDS.index("puppy")])
+    status, out, _ = _run(capsys, "toy", "--model", path, "--text", "puppy", "--k", "2")
+    assert status == 0 and out.splitlines()[0] == "query: puppy" and "never a training tag" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--text", "snow qwertyuiop"], "'qwertyuiop' is not in the model's vocabulary"),
+        (["--text", "   "], "empty --text query"),
+        (["--text", "snow", "--where", "sky:top"], "cannot be combined with --where"),
+    ],
+)
+def test_text_search_errors_name_the_problem(text_model, capsys, argv, message):
+    path, _, _ = text_model
+    status, out, err = _run(capsys, "toy", "--model", path, *argv)
+    assert status == 2 and message in err and out == ""
+
+
+def test_text_search_needs_the_toy_source_and_a_tagger_model(text_model, tmp_path, capsys):
+    path, _, _ = text_model
+    status, _, err = _run(capsys, tmp_path, "--model", path, "--text", "snow")
+    assert status == 2 and "use SOURCE 'toy'" in err
+    map_model = ConvVSE(ConvVSEConfig(epochs=1, show_progress=False, num_threads=1)).fit(
+        _fake_conv_features(np.zeros((4, 28, 28, 3), np.uint8)), np.eye(4, 5, dtype=bool), np.eye(5, 6)
+    ).save(tmp_path / "map.pt")
+    status, _, err = _run(capsys, "toy", "--model", map_model, "--text", "snow")
+    assert status == 2 and "--text needs a sampled-tagger model" in err
+    status, _, err = _run(capsys, "toy", "--model", tmp_path / "none.pt", "--text", "snow")
+    assert status == 2 and "model file not found" in err

@@ -79,7 +79,15 @@ def top_k_scores(
     that may not be returned (a query word excluded from its own neighbours, say); excluded labels
     and labels whose score is not finite are never returned, so fewer than ``k`` may come back: those
     slots hold index ``-1`` and score ``-inf``.
+
+    Scores are computed in the inputs' precision (float32 unless one of them is float64). A chunk
+    is skipped for the queries whose ``k`` best so far it cannot change (its best score is not
+    above their ``k``-th: a tie loses to the lower index already held); for the others its ``k``
+    best come from ``torch.topk``, and a row whose ``k``-th best ties with scores that ``topk``
+    left out is redone exactly, so the result is that of a full stable sort.
     """
+    import torch
+
     queries = np.asarray(queries)
     label_vectors = np.asarray(label_vectors)
     if queries.ndim == 1:
@@ -101,25 +109,47 @@ def top_k_scores(
             raise ValueError(f"exclude must be ({n_labels},) or ({n_queries}, {n_labels}), got {exclude.shape}")
     k = int(k)
     dtype = np.result_type(queries.dtype, label_vectors.dtype, np.float32)
+    q = np.ascontiguousarray(queries, dtype=dtype)
     best_idx = np.full((n_queries, 0), -1, dtype=np.int64)
     best_scores = np.full((n_queries, 0), -np.inf, dtype=dtype)
     for start in range(0, n_labels, int(chunk_size)):
         stop = min(start + int(chunk_size), n_labels)
-        scores = (queries @ label_vectors[start:stop].T).astype(dtype, copy=False)
-        if np.isnan(scores).any():
-            raise ValueError("scores contain NaN; a query or label vector is undefined")
-        scores = np.where(np.isfinite(scores), scores, -np.inf)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is a non-finite score, handled below
+            scores = q @ np.asarray(label_vectors[start:stop], dtype=dtype).T  # (n_queries, chunk)
+        if not np.isfinite(scores).all():
+            if np.isnan(scores).any():
+                raise ValueError("scores contain NaN; a query or label vector is undefined")
+            scores[~np.isfinite(scores)] = -np.inf
         if exclude is not None:
             block = exclude[start:stop] if exclude.ndim == 1 else exclude[:, start:stop]
-            scores = np.where(block, -np.inf, scores)
+            np.copyto(scores, -np.inf, where=np.broadcast_to(block, scores.shape))
         keep = min(k, stop - start)
-        idx = top_k(scores, keep) + start
-        merged_idx = np.concatenate([best_idx, idx], axis=1)
-        merged_scores = np.concatenate([best_scores, np.take_along_axis(scores, idx - start, axis=1)], axis=1)
-        # order by (-score, label index); earlier chunks hold lower indices, so a stable sort keeps ties right
+        if best_idx.shape[1] == k:  # only the rows whose k-th best this chunk can beat
+            active = np.flatnonzero(scores.max(axis=1) > best_scores[:, -1])
+            if active.size == 0:
+                continue
+            sub = scores[active] if active.size < n_queries else scores
+        else:
+            active, sub = np.arange(n_queries), scores
+        values, found = torch.topk(torch.from_numpy(sub), keep, dim=1, largest=True, sorted=False)
+        idx, part = found.numpy().astype(np.int64), values.numpy().copy()
+        kth = part.min(axis=1, keepdims=True)
+        # rows where more scores reach a finite k-th value than topk returned: ties at the
+        # boundary (-inf slots are never returned, so which of them topk kept does not matter)
+        tied = np.flatnonzero((np.count_nonzero(sub >= kth, axis=1) > keep) & np.isfinite(kth[:, 0]))
+        for i in tied:
+            exact = top_k(sub[i : i + 1], keep)[0]
+            idx[i], part[i] = exact, sub[i, exact]
+        merged_idx = np.concatenate([best_idx[active], idx + start], axis=1)
+        merged_scores = np.concatenate([best_scores[active], part], axis=1)
+        # order by (-score, label index)
         order = np.lexsort((merged_idx, -merged_scores), axis=1)[:, :k]
-        best_idx = np.take_along_axis(merged_idx, order, axis=1)
-        best_scores = np.take_along_axis(merged_scores, order, axis=1)
+        new_idx = np.take_along_axis(merged_idx, order, axis=1)
+        new_scores = np.take_along_axis(merged_scores, order, axis=1)
+        if new_idx.shape[1] != best_idx.shape[1]:  # still filling the first k (all rows are active)
+            best_idx, best_scores = new_idx, new_scores
+        else:
+            best_idx[active], best_scores[active] = new_idx, new_scores
     if best_idx.shape[1] < k:  # fewer labels than k
         pad = k - best_idx.shape[1]
         best_idx = np.concatenate([best_idx, np.full((n_queries, pad), -1, dtype=np.int64)], axis=1)

@@ -1,8 +1,15 @@
-"""`tagbook search`: rank images by where concepts appear (localisation-map search).
+"""`tagbook search`: rank images by where concepts appear (localisation-map search), or the toy
+world's test images by words (text search with chapter 04's sampled tagger).
 
     tagbook search toy --train --model conv_vse.pt
     tagbook search toy --model conv_vse.pt --where "sky:top" --not "cloud:top" --k 10
     tagbook search photos/ --model conv_vse.pt --where "dog:right" --not "dog:left" --json
+    tagbook search toy --train --text "dog grass" --model tagger.pt    # train, then search
+    tagbook search toy --text "puppy" --model tagger.pt --k 6
+
+A text query's words are looked up in the tagger's vocabulary (GloVe's 400,000 words and the
+training tags): words never used as a training tag are scored with their vectors after the
+out-of-vocabulary update, and a word outside the vocabulary is an error that names it.
 
 A folder's image files (sorted, not recursive) are read by :mod:`tagbook.vision.imageio`. A file
 that cannot be read gets a message on stderr and the others are still ranked, with exit status 1
@@ -13,6 +20,7 @@ an error with exit status 2.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 
@@ -35,7 +43,9 @@ def add_parser(subparsers) -> None:
             "examples:\n"
             "  tagbook search toy --train --model conv_vse.pt\n"
             "  tagbook search toy --model conv_vse.pt --where sky:top --not cloud:top\n"
-            "  tagbook search photos/ --model conv_vse.pt --where dog:right --not dog:left --k 5 --json"
+            "  tagbook search photos/ --model conv_vse.pt --where dog:right --not dog:left --k 5 --json\n"
+            "  tagbook search toy --train --text \"dog grass\" --model tagger.pt\n"
+            "  tagbook search toy --text \"puppy\" --model tagger.pt --k 6"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -43,6 +53,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--where", action="append", default=[], metavar="LABEL:REGION", help="where a concept should be")
     p.add_argument("--not", dest="where_not", action="append", default=[], metavar="LABEL:REGION",
                    help="where a concept should not be")
+    p.add_argument("--text", metavar="WORDS",
+                   help="search the toy test images by words with a chapter-04 sampled tagger (SOURCE 'toy')")
     p.add_argument("--k", type=int, default=10, help="number of images to list (default 10)")
     p.add_argument("--json", action="store_true", help="print the ranking as JSON")
     p.add_argument("--model", metavar="PATH", help="model file written by --train (or ConvVSE.save)")
@@ -51,6 +63,7 @@ def add_parser(subparsers) -> None:
     train.add_argument("--n-images", type=int, default=800, help="toy images to generate (default 800)")
     train.add_argument("--image-size", type=int, default=64, help="toy image side in pixels (default 64)")
     train.add_argument("--epochs", type=int, default=15, help="training epochs (default 15)")
+    train.add_argument("--hidden", type=int, default=512, help="hidden width of the text model's network (default 512)")
     train.add_argument("--k-blocks", type=int, default=5, help="region-embedding blocks k (default 5)")
     train.add_argument("--label-vectors", choices=("glove", "toy"), default="glove", help="label word vectors")
     train.add_argument("--seed", type=int, default=0, help="seed of the world and the training (default 0)")
@@ -77,6 +90,8 @@ def _run(args) -> int:
         raise SearchError(f"--k must be a positive number, got {args.k}")
     if not args.model:
         raise SearchError("no model given: pass --model PATH (create one with: tagbook search toy --train --model PATH)")
+    if args.text is not None:
+        return _run_text(args)
     query = None
     if args.where or args.where_not:
         try:
@@ -105,6 +120,44 @@ def _run(args) -> int:
     return 1 if failed else 0  # as annotate: the readable images are ranked, the status says some were not
 
 
+def _run_text(args) -> int:
+    from tagbook.apps.search_model import SearchError, load_text_model, search_text, train_text_model
+
+    if args.where or args.where_not:
+        raise SearchError("--text searches by words; it cannot be combined with --where/--not")
+    if args.source != "toy":
+        raise SearchError("--text searches the toy world's test images: use SOURCE 'toy'")
+    if not args.text.split():
+        raise SearchError("empty --text query: give at least one word")
+    if args.train:
+        for name in ("n_images", "epochs", "hidden"):
+            if getattr(args, name) < 1:
+                raise SearchError(f"--{name.replace('_', '-')} must be a positive number, got {getattr(args, name)}")
+        try:
+            train_text_model(args.model, n_images=args.n_images, epochs=args.epochs, world_seed=args.seed,
+                             hidden=args.hidden)
+        except (TypeError, ValueError) as exc:
+            raise SearchError(str(exc)) from None
+        print(f"saved the model to {args.model}", file=sys.stderr)
+    model, meta = load_text_model(args.model)
+    hits, words = search_text(model, meta, args.text, args.k)
+    world = _toy_world(meta)
+    _print_hits(hits, " ".join(w["word"] for w in words), args.json, world, words)
+    return 0
+
+
+@functools.lru_cache(maxsize=2)
+def _toy_world_of(n_images: int, seed: int):
+    from tagbook.world import WorldConfig, make_world
+
+    return make_world(WorldConfig(n_images=n_images, seed=seed), progress=False)
+
+
+def _toy_world(meta: dict):
+    """The toy world a text model was trained on (made once per process)."""
+    return _toy_world_of(int(meta["world"]["n_images"]), int(meta["world"]["seed"]))
+
+
 def _train(args) -> None:
     from tagbook.apps.search_model import SearchError, train_toy_model
     from tagbook.methods.vse.conv import ConvVSEConfig
@@ -122,18 +175,25 @@ def _train(args) -> None:
 
 
 # -- output ---------------------------------------------------------------------------------
-def _print_hits(hits, query, as_json: bool, world) -> None:
+def _print_hits(hits, query, as_json: bool, world, words=None) -> None:
     from tagbook.apps.search_model import describe_toy_image
 
     rows = [
         {"rank": r, "image": name, "score": round(score, 6),
-         **({"content": describe_toy_image(world, name)} if world is not None else {})}
+         **({"content": describe_toy_image(world, name)} if world is not None else {}),
+         **({"tags": list(world.tags[int(name.split(":", 1)[1])])} if world is not None and words is not None else {})}
         for r, (_, name, score) in enumerate(hits, start=1)
     ]
     if as_json:
-        print(json.dumps({"query": str(query), "results": rows}, ensure_ascii=False, indent=2))
+        extra = {"words": words} if words is not None else {}
+        print(json.dumps({"query": str(query), **extra, "results": rows}, ensure_ascii=False, indent=2))
         return
     print(f"query: {query}")
+    for w in words or []:
+        status = "a training tag" if w["training tag"] else "never a training tag (vector from the OOV update)"
+        print(f"  {w['word']}: {status}")
     for row in rows:
         extra = f"  {row['content']}" if "content" in row else ""
+        if "tags" in row:
+            extra += f"  [tags: {', '.join(row['tags'][:8])}]"
         print(f"{row['rank']:>3}  {row['score']:+.4f}  {row['image']}{extra}")

@@ -187,11 +187,12 @@ def sigmoid_update(initial: np.ndarray, current: np.ndarray, seen: np.ndarray,
             logits = rows[inverse[: batch.size]] @ partner.T
             with torch.no_grad():
                 target_logits = init[torch.from_numpy(unseen[batch])] @ init[m_t].T
-            loss = F.binary_cross_entropy_with_logits(logits, torch.sigmoid(target_logits))
+                target = torch.sigmoid(target_logits)
+            loss = F.binary_cross_entropy_with_logits(logits, target)
             loss.backward()
             optimiser.step(rows)
-            with torch.no_grad():
-                total += float(bernoulli_kl(target_logits, logits.detach()).mean())
+            with torch.no_grad():  # mean KL = Eq. 4's cross-entropy minus the targets' entropy (bernoulli_kl's mean)
+                total += float(loss.detach()) - float(F.binary_cross_entropy_with_logits(target_logits, target))
             steps += 1
         history.append(total / max(steps, 1))
     out[unseen] = table.numpy()

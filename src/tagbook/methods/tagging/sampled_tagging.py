@@ -48,6 +48,21 @@ hundreds of epochs); the full objectives run over the words used as training tag
 (``full_over_vocabulary=True``: all words), so that words never seen as a tag keep their vectors.
 Words that no training step touched are recorded (``touched_``) for the out-of-vocabulary update
 (:mod:`tagbook.methods.tagging.oov_update`).
+
+**Data-parallel under torchrun.** ``fit`` reads its place in a ``torchrun`` launch from the
+environment (:mod:`tagbook.training.distributed`, gloo on CPU), so the same script trains in one
+process or several. Every rank draws the same batches and the same positives and negatives (one
+seed), computes the loss of its contiguous shard of each batch, weighted by ``b / B`` (its shard
+size over the batch size), and the gradients are summed over the ranks: the sum is then the
+whole batch's gradient, and training matches one process up to float rounding. The word-vector
+table is **replicated**: every rank holds all ``V x d`` values. In the sampled objectives a rank
+gathers the distinct rows of the *whole* batch's samples (as one process would) and only the
+``U <= B (P + N)`` gathered rows' gradients are summed over the ranks, so the communication per
+step is ``U x d`` floats (at most 1920 x 50 at batch 128, P = 5, N = 10), whatever the vocabulary,
+and every rank applies the same row update. The full objectives sum the dense ``V x d`` gradient
+of the table, which is what makes them expensive to distribute as well as to compute. The cost of
+replication is memory: each process holds the table, its two Adam moments and the initial copy
+(4 x 400,000 x 50 float32, 320 MB, at GloVe's size).
 """
 
 from __future__ import annotations
@@ -90,6 +105,7 @@ from tagbook.methods.tagging.sampled_rows import ROW_OPTIMISERS, RowOptimiser
 from tagbook.methods.tagging.sampled_scoring import WordSpaceScorer
 from tagbook.methods.tagging.sampling import TagIndex
 from tagbook.seeding import seed_everything
+from tagbook.training.distributed import DistributedContext
 
 LOSSES = ("cross_entropy", "fast0tag")
 
@@ -215,11 +231,14 @@ class SampledTrainer:
     """The state of one training run: network, word table, samplers and optimisers.
 
     ``SampledTagger.fit`` drives it; a benchmark can call :meth:`step` on chosen batches.
-    ``features`` are already standardised, ``word_vectors`` already scaled."""
+    ``features`` are already standardised, ``word_vectors`` already scaled. ``context``: the
+    process's place in a data-parallel launch (default: a single process; see the module docstring)."""
 
-    def __init__(self, config: SampledTaggerConfig, features: np.ndarray, tag_rows, word_vectors: np.ndarray):
+    def __init__(self, config: SampledTaggerConfig, features: np.ndarray, tag_rows, word_vectors: np.ndarray,
+                 context: DistributedContext | None = None):
         config.validate()
         self.config = config
+        self.context = context if context is not None else DistributedContext()
         self.rng = seed_everything(config.seed)
         torch.set_num_threads(config.num_threads)
         self.inputs = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))
@@ -248,6 +267,10 @@ class SampledTrainer:
             self.candidate_position = np.full(n_words, -1, dtype=np.int64)
             cand = np.arange(n_words) if self.candidates is None else self.candidates
             self.candidate_position[cand] = np.arange(cand.size)
+        if self.context.is_distributed:  # every rank starts from rank 0's network
+            with torch.no_grad():
+                for p in self.net.parameters():
+                    torch.distributed.broadcast(p, src=0)
         self.net_optimiser = torch.optim.Adam(self.net.parameters(), lr=config.learning_rate)
         self.word_optimiser = self._word_optimiser()
 
@@ -263,24 +286,39 @@ class SampledTrainer:
 
     # -- one step -------------------------------------------------------------------------
     def step(self, rows: np.ndarray) -> float:
-        """One training step on the images ``rows`` (indices into the features); returns its loss."""
+        """One training step on the images ``rows`` (indices into the features); returns its loss
+        (the mean over the whole batch, on every rank of a launch)."""
         cfg = self.config
+        ctx = self.context
         rows = np.asarray(rows, dtype=np.int64)
         t0 = time.perf_counter()
         samples = None
-        if cfg.sampled:
+        if cfg.sampled:  # drawn for the whole batch on every rank: the same draws as one process
             pos = sample_positives(self.index, rows, cfg.n_positive, self.rng)
             neg = self.negative_sampler.sample(self.index, rows, cfg.n_negative, self.rng)
             samples = (pos, neg)
+        local, weight = slice(None), 1.0
+        if ctx.is_distributed:
+            shard = ctx.shard(np.arange(rows.size))
+            # an empty shard (a batch smaller than the world) runs one image at weight 0
+            local = shard if shard.size else np.arange(1)
+            weight = shard.size / rows.size
         t1 = time.perf_counter()
         self.net.train()
-        f = self.net(self.inputs[torch.from_numpy(rows)])
+        f = self.net(self.inputs[torch.from_numpy(rows[local])])
         t2 = time.perf_counter()
         f_out = f.detach().requires_grad_(True)
-        loss, gathered, touched = self._output_loss(f_out, rows, samples)
+        loss, gathered, touched = self._output_loss(f_out, rows, samples, local)
+        if weight != 1.0:
+            loss = loss * weight
         if isinstance(self.word_optimiser, torch.optim.Optimizer):
             self.word_optimiser.zero_grad(set_to_none=True)
         loss.backward()
+        if ctx.is_distributed and self.word_optimiser is not None:
+            word_grad = gathered if gathered is not None else self.table
+            if word_grad.grad is None:
+                word_grad.grad = torch.zeros_like(word_grad)
+            torch.distributed.all_reduce(word_grad.grad)  # the rows of the batch (sampled) or the table
         if isinstance(self.word_optimiser, RowOptimiser):
             self.word_optimiser.step(gathered)
         elif self.word_optimiser is not None:
@@ -290,6 +328,16 @@ class SampledTrainer:
         t3 = time.perf_counter()
         self.net_optimiser.zero_grad(set_to_none=True)
         f.backward(f_out.grad)
+        value = loss.detach().reshape(1)
+        if ctx.is_distributed:  # one sum of every gradient of h and of the loss
+            params = list(self.net.parameters())
+            flat = torch.cat([p.grad.reshape(-1) for p in params] + [value])
+            torch.distributed.all_reduce(flat)
+            offset = 0
+            for p in params:
+                p.grad.copy_(flat[offset : offset + p.numel()].view_as(p))
+                offset += p.numel()
+            value = flat[-1:]
         self.net_optimiser.step()
         t4 = time.perf_counter()
         times = self.times
@@ -298,10 +346,11 @@ class SampledTrainer:
         times.output += t3 - t2
         times.network_backward += t4 - t3
         times.steps += 1
-        return float(loss.detach())
+        return float(value)
 
-    def _output_loss(self, f: torch.Tensor, rows: np.ndarray, samples):
-        """The loss of the output part, the gathered rows (sampled, optimised) and the touched words."""
+    def _output_loss(self, f: torch.Tensor, rows: np.ndarray, samples, local=slice(None)):
+        """The loss of the output part over the images ``rows[local]`` (``f``'s rows), the gathered
+        rows (sampled, optimised: those of the whole batch) and the touched words (the whole batch's)."""
         cfg = self.config
         alpha = cfg.alpha if cfg.optimise_word_vectors else 0.0  # with frozen vectors the term is a constant
         if cfg.sampled:
@@ -310,16 +359,16 @@ class SampledTrainer:
             gathered = None
             if self.word_optimiser is not None:
                 gathered, inverse = self.word_optimiser.gather(ids)  # the distinct rows, a leaf
-                vectors = gathered[inverse]  # (B, P + N, d)
+                vectors = gathered[inverse[local]]  # (b, P + N, d)
             else:
-                vectors = self.table[torch.from_numpy(ids)]
+                vectors = self.table[torch.from_numpy(ids[local])]
             v_pos, v_neg = vectors[:, : cfg.n_positive], vectors[:, cfg.n_positive :]
             if cfg.loss == "cross_entropy":
-                loss = sampled_cross_entropy(f, v_pos, v_neg, alpha, torch.from_numpy(pos))
+                loss = sampled_cross_entropy(f, v_pos, v_neg, alpha, torch.from_numpy(pos[local]))
             else:
                 loss = sampled_fast0tag(f, v_pos, v_neg)
             return loss, gathered, ids.reshape(-1)
-        image, word = batch_positives(self.tag_rows, rows)
+        image, word = batch_positives(self.tag_rows, rows[local])
         table = self.table
         if self.candidates is not None:
             table = table[torch.from_numpy(self.candidates)]
@@ -369,29 +418,41 @@ class SampledTagger(WordSpaceScorer):
         self.times_: StepTimes | None = None
 
     # -- training -------------------------------------------------------------------------
-    def fit(self, features, tags, word_vectors) -> "SampledTagger":
+    def fit(self, features, tags, word_vectors, context: DistributedContext | None = None,
+            on_epoch=None) -> "SampledTagger":
         """Train on ``features (N, n_features)``, ``tags`` (per image lists of word indices, or a
-        0/1 ``(N, V)`` matrix) and the initial ``word_vectors (V, d)`` (row ``w`` = word ``w``)."""
+        0/1 ``(N, V)`` matrix) and the initial ``word_vectors (V, d)`` (row ``w`` = word ``w``).
+
+        ``context``: the data-parallel launch (default: read from the environment, a single
+        process without ``torchrun``; module docstring). ``on_epoch(epoch, model)``, if given, is
+        called after each epoch (from 1) with the model as trained so far, ready to score (a
+        learning curve evaluates it there; it must not train it)."""
         x = as_features(features)
         vectors = as_word_vectors(word_vectors)
         tag_rows = as_tag_rows(tags, x.shape[0], vectors.shape[0])
         if self.config.unit_word_vectors:
             vectors = unit_rows(vectors)
         self.scaler = FeatureScaler.fit(x) if self.config.standardise else FeatureScaler.identity(x.shape[1])
-        trainer = SampledTrainer(self.config, self.scaler.transform(x), tag_rows, vectors)
+        ctx = context if context is not None else DistributedContext.from_environment()
+        trainer = SampledTrainer(self.config, self.scaler.transform(x), tag_rows, vectors, context=ctx)
         self.history_ = []
         name = type(self).__name__
-        bar = tqdm(range(self.config.epochs), desc=name, disable=not self.config.show_progress)
-        for _ in bar:
-            self.history_.append(trainer.run_epoch())
-            bar.set_postfix(loss=f"{self.history_[-1]:.4f}")
-        trainer.net.eval()
-        self.net = trainer.net
+        bar = tqdm(range(self.config.epochs), desc=name, disable=not (self.config.show_progress and ctx.is_main))
         self.initial_word_vectors_ = vectors
-        self.word_vectors_ = trainer.table.detach().numpy()
         self.touched_ = trainer.touched
         self.frequencies_ = trainer.frequencies
         self.times_ = trainer.times
+        for epoch in bar:
+            self.history_.append(trainer.run_epoch())
+            bar.set_postfix(loss=f"{self.history_[-1]:.4f}")
+            if on_epoch is not None:
+                trainer.net.eval()
+                self.net = trainer.net
+                self.word_vectors_ = trainer.table.detach().numpy().copy()
+                on_epoch(epoch + 1, self)
+        trainer.net.eval()
+        self.net = trainer.net
+        self.word_vectors_ = trainer.table.detach().numpy()
         return self
 
     def update_out_of_vocabulary(self, config: OOVUpdateConfig | None = None) -> OOVUpdateResult:
