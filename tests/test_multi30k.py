@@ -15,9 +15,10 @@ from tagbook.data.multi30k import (
     read_image_list,
     split_files,
 )
+from fixture_trees import materialise
 from tagbook.paths import shared_data_dir
 
-FIXTURE = Path(__file__).parent / "fixtures" / "multi30k"
+FIXTURE = materialise("multi30k")  # a made-up tree in the release layout (tests/fixtures/multi30k_tree.json)
 REAL = shared_data_dir() / "multi30k"
 
 

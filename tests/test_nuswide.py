@@ -20,9 +20,10 @@ from tagbook.data.nuswide import (
     normalise_image_name,
     read_image_list,
 )
+from fixture_trees import materialise
 from tagbook.paths import shared_data_dir
 
-FIXTURE = Path(__file__).parent / "fixtures" / "nuswide"
+FIXTURE = materialise("nuswide")  # a made-up tree in the release layout (tests/fixtures/nuswide_tree.json)
 SHARED = shared_data_dir() / "nuswide"
 needs_shared = pytest.mark.skipif(
     not (SHARED / "labels81_train.tsv").is_file(), reason="../shared/data/nuswide is not present"
