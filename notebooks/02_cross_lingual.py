@@ -338,8 +338,7 @@ display(HTML(table3.to_html()))
 #
 # Eq. 2 embeds each node by its name. The HierSE authors' public code makes three other choices:
 # it embeds a node as the mean of the word vectors of the tokens of *every* lemma of its synset
-# (the largest difference: for some ImageNet labels the two label vectors have a cosine of only
-# 0.24), it keeps one parent per node, the one listed *last* in ImageNet's `wordnet.is_a.txt`, and
+# (the largest difference: for some ImageNet labels the two label vectors point far apart), it keeps one parent per node, the one listed *last* in ImageNet's `wordnet.is_a.txt`, and
 # it does not unit-normalise node vectors. `hierse_construction` picks the one the headline uses
 # (here: the one named below); both are run on the first seed.
 

@@ -300,7 +300,8 @@ show_table(ledger.table(), index=False)
 #   last stage of EfficientNet-Lite0 costs minutes per run at this size, so the CNN rows compare
 #   the losses, not end-to-end training.
 # - **kNN's k.** k = 100 is the paper's setting for 103,290 training images (0.1 % of them); with the
-#   default run's 1,215 training images it reaches over 8 % of the training set, so the votes favour
+#   toy world's training images (`n_images` less the test and validation parts) it reaches several
+#   per cent of the training set, so the votes favour
 #   the most frequent tags (colours, positions) and the rarer tags are seldom in the top 5
 #   (exercise 1 lowers k).
 # - **Triplets.** The paper does not say how triplets are drawn; here `triplets_per_image` uniform

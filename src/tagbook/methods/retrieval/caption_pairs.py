@@ -26,12 +26,11 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
-from torch import nn
 
 from tagbook.methods.retrieval.config import AMEConfig
 from tagbook.methods.retrieval.losses import ranking_loss, similarity_matrix, unit_rows
 from tagbook.methods.retrieval.networks import AlignmentMatrices, CaptionEncoder, pad_captions
-from tagbook.methods.retrieval.training import ReleasedAlignmentStep, TrainingData, alignment_loss
+from tagbook.methods.retrieval.training import ReleasedAlignmentStep, TrainingData, joint_update
 from tagbook.methods.retrieval.vocabulary import SharedVocabulary
 from tagbook.seeding import seed_everything
 
@@ -157,24 +156,11 @@ class CaptionPairModel:
                 ids = torch.as_tensor(batch[:, 0]) if config.mask_same_image else None
                 ranking = ranking_loss(sides[0], sides[1], config.similarity, config.effective_margin,
                                        config.max_violation, ids)
-                loss = ranking
-                with_alignment = config.alignment == "paper" and iteration % config.alignment_every == 0
-                if with_alignment:
-                    aligned = alignment_loss(encoder.embed.weight, matrices.maps, data, config.alignment_k, subset)
-                    loss = loss + aligned  # Eq. 4: the equally weighted sum
-                    alignment_total += float(aligned.detach())
+                aligned = joint_update(ranking, encoder.embed.weight, matrices, data, config, iteration, subset,
+                                       optimiser, trainable)
+                if aligned is not None:
+                    alignment_total += aligned
                     alignment_steps += 1
-                optimiser.zero_grad(set_to_none=True)
-                matrices.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip > 0:
-                    nn.utils.clip_grad_norm_(trainable, config.grad_clip)
-                optimiser.step()
-                if with_alignment:
-                    with torch.no_grad():
-                        matrices.maps -= config.alignment_lr * matrices.maps.grad
-                    if config.alignment_constraint == "spectral":
-                        matrices.project_to_spectral_ball()
                 ranking_total += float(ranking.detach())
                 iteration += 1
                 if monitor_every and iteration % monitor_every == 0:

@@ -37,7 +37,7 @@ from tagbook.methods.retrieval.networks import AlignmentMatrices, AMENetwork, pa
 from tagbook.seeding import seed_everything
 from tagbook.training.distributed import DistributedContext
 
-__all__ = ["TrainingData", "epoch_items", "batch_inputs", "batch_ranking_loss", "shard_ranking_loss", "alignment_loss",
+__all__ = ["TrainingData", "epoch_items", "batch_inputs", "batch_ranking_loss", "shard_ranking_loss", "alignment_loss", "joint_update",
            "gather_rows", "train_ame"]
 
 
@@ -203,6 +203,32 @@ class ReleasedAlignmentStep:
 Monitor = Callable[[int, int], "float | None"]
 
 
+def joint_update(loss: torch.Tensor, word_table: torch.Tensor, matrices: AlignmentMatrices, data: TrainingData,
+                 config: AMEConfig, iteration: int, subset, optimiser: torch.optim.Optimizer,
+                 trainable: Sequence[torch.Tensor]) -> float | None:
+    """One optimiser step on the ranking ``loss`` plus, on the paper's alignment every
+    ``alignment_every`` iterations, Eq. 3's alignment loss (Eq. 4: the equally weighted sum); the
+    alignment maps then take their own plain gradient step (``alignment_lr``, and the spectral
+    projection when asked). Returns the alignment loss when it was added, else None."""
+    with_alignment = config.alignment == "paper" and iteration % config.alignment_every == 0
+    aligned = None
+    if with_alignment:
+        aligned = alignment_loss(word_table, matrices.maps, data, config.alignment_k, subset)
+        loss = loss + aligned  # Eq. 4: the equally weighted sum
+    optimiser.zero_grad(set_to_none=True)
+    matrices.zero_grad(set_to_none=True)
+    loss.backward()
+    if config.grad_clip > 0:
+        nn.utils.clip_grad_norm_(trainable, config.grad_clip)
+    optimiser.step()
+    if with_alignment:
+        with torch.no_grad():
+            matrices.maps -= config.alignment_lr * matrices.maps.grad
+        if config.alignment_constraint == "spectral":
+            matrices.project_to_spectral_ball()
+    return None if aligned is None else float(aligned.detach())
+
+
 def train_ame(
     network: AMENetwork,
     matrices: AlignmentMatrices,
@@ -274,23 +300,11 @@ def train_ame(
                 alignment_steps += 1
             maps = matrices.maps.detach() if use_maps else None
             loss, ranking = shard_ranking_loss(net, data, batch, ctx, maps, config)
-            with_alignment = config.alignment == "paper" and iteration % config.alignment_every == 0
-            if with_alignment:
-                aligned = alignment_loss(network.word_table, matrices.maps, data, config.alignment_k, subset)
-                loss = loss + aligned  # Eq. 4: the equally weighted sum
-                alignment_total += float(aligned.detach())
+            aligned = joint_update(loss, network.word_table, matrices, data, config, iteration, subset, optimiser,
+                                   trainable)
+            if aligned is not None:
+                alignment_total += aligned
                 alignment_steps += 1
-            optimiser.zero_grad(set_to_none=True)
-            matrices.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grad_clip > 0:
-                nn.utils.clip_grad_norm_(trainable, config.grad_clip)
-            optimiser.step()
-            if with_alignment:
-                with torch.no_grad():
-                    matrices.maps -= config.alignment_lr * matrices.maps.grad
-                if config.alignment_constraint == "spectral":
-                    matrices.project_to_spectral_ball()
             ranking_total += float(ranking.detach())
             iteration += 1
             if monitor_every and iteration % monitor_every == 0:
