@@ -80,17 +80,24 @@ class Preprocessing:
         side = max(1, int(self.size / (self.size + self.crop_padding) * min(height, width)))
         return ((height - side) + 1) // 2, ((width - side) + 1) // 2, side, side
 
-    def __call__(self, image: np.ndarray) -> np.ndarray:
-        """One uint8 image ``(H, W, 3)`` to a normalised float32 array ``(3, size, size)``."""
+    def resized(self, image: np.ndarray) -> np.ndarray:
+        """One uint8 image ``(H, W, 3)`` cropped and resized: uint8 ``(size, size, 3)``, not normalised."""
         from PIL import Image
 
         top, left, h, w = self.crop_box(*image.shape[:2])
         region = np.ascontiguousarray(image[top : top + h, left : left + w])
         resample = {"bicubic": Image.BICUBIC, "bilinear": Image.BILINEAR}[self.interpolation]
-        resized = np.asarray(Image.fromarray(region).resize((self.size, self.size), resample), dtype=np.float32)
+        return np.asarray(Image.fromarray(region).resize((self.size, self.size), resample), dtype=np.uint8)
+
+    def normalise(self, resized: np.ndarray) -> np.ndarray:
+        """:meth:`resized` output(s) ``(..., size, size, 3)`` to normalised float32 ``(..., 3, size, size)``."""
         mean = np.asarray(self.mean, dtype=np.float32)
         std = np.asarray(self.std, dtype=np.float32)
-        return ((resized - mean) / std).transpose(2, 0, 1)
+        return np.moveaxis((resized.astype(np.float32) - mean) / std, -1, -3)
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        """One uint8 image ``(H, W, 3)`` to a normalised float32 array ``(3, size, size)``."""
+        return self.normalise(self.resized(image))
 
     def batch(self, images: Sequence[np.ndarray]) -> torch.Tensor:
         return torch.from_numpy(np.stack([self(im) for im in images]))

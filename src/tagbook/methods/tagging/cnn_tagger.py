@@ -18,7 +18,7 @@ tens of thousands of tags (WARP samples instead).
 
 What is trained: a new linear tag layer on top of a ``trunk``, a module mapping cached inputs
 to feature vectors (the last stages of an ImageNet backbone whose frozen stem's activations are
-cached, say). With ``trunk=None`` the inputs are feature vectors and only the tag layer is
+cached: :mod:`tagbook.vision.finetune`; uint8 inputs, images, reach a trunk unconverted). With ``trunk=None`` the inputs are feature vectors and only the tag layer is
 trained. The trunk stays in eval mode (batch-norm statistics frozen, as the library's backbones
 keep them) while its weights are trained at ``trunk_lr_ratio`` times the learning rate. SGD with
 momentum, as Gong et al.
@@ -92,6 +92,14 @@ def pairwise_hinge_loss(logits: torch.Tensor, targets: torch.Tensor, margin: flo
     return hinge[pairs].mean()
 
 
+def _as_inputs(inputs, with_trunk: bool) -> torch.Tensor:
+    """Inputs as a tensor: float32, except uint8 inputs of a trunk (images it normalises itself)."""
+    x = inputs if torch.is_tensor(inputs) else torch.from_numpy(np.ascontiguousarray(inputs))
+    if with_trunk and x.dtype == torch.uint8:
+        return x
+    return x.float()
+
+
 class _Identity(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x
@@ -119,7 +127,7 @@ class CNNTagger:
     def fit(self, inputs, tag_matrix, trunk: nn.Module | None = None) -> "CNNTagger":
         """Train on ``inputs (N, ...)`` (feature vectors when ``trunk`` is None) and a 0/1 ``tag_matrix (N, T)``."""
         cfg = self.config
-        x = torch.as_tensor(np.asarray(inputs, dtype=np.float32) if not torch.is_tensor(inputs) else inputs).float()
+        x = _as_inputs(inputs, trunk is not None)
         if x.ndim < 2 or x.shape[0] == 0:
             raise ValueError(f"inputs must be (n_images, ...) with at least one image, got shape {tuple(x.shape)}")
         if trunk is None and x.ndim != 2:
@@ -192,7 +200,7 @@ class CNNTagger:
     def score(self, inputs, batch_size: int = 256) -> np.ndarray:
         """Tag-layer outputs ``f_t(x)`` ``(n, T)`` float32 (the softmax would not change the ranking)."""
         trunk, head = self._modules()
-        x = torch.as_tensor(np.asarray(inputs, dtype=np.float32) if not torch.is_tensor(inputs) else inputs).float()
+        x = _as_inputs(inputs, not isinstance(trunk, _Identity))
         if isinstance(trunk, _Identity) and (x.ndim != 2 or x.shape[1] != head.in_features):
             raise ValueError(f"inputs must be (n_images, {head.in_features}), got shape {tuple(x.shape)}")
         with torch.no_grad():
