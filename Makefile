@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MATHJAX_VERSION := 3.2.2
 MATHJAX_DIR := book/_static_vendor/mathjax
 
-.PHONY: book test venv mathjax browser-check browser-deps bench lock clean lab
+.PHONY: book test venv mathjax browser-check browser-deps bench lock clean lab lab-check
 
 venv: $(STAMP)
 
@@ -44,8 +44,15 @@ $(LAB_STAMP): $(STAMP) requirements/lab.txt requirements/jupyterlab-overrides.js
 	cp requirements/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $(LAB_STAMP)
 
+# JupyterLab refuses to run as root without --allow-root (a container, CI): passed only then.
 lab: $(LAB_STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# Non-interactive check of the route above (not part of `make test`): JupyterLab headless, each
+# chapter served as a notebook, .py files opened by the Jupytext viewer; exit 0 or 1.
+# BROWSER=1 also double-clicks chapter 03 in headless Chromium (needs `make browser-deps`).
+lab-check: $(LAB_STAMP)
+	$(PY) scripts/lab_check.py $(if $(BROWSER),--browser)
 
 browser-deps:
 	bash scripts/install-browser.sh
@@ -56,9 +63,11 @@ browser-check: browser-deps
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
+# The lab extra's packages (requirements/lab.txt) stay out of the default lock even when installed.
 lock: $(STAMP)
 	{ echo "# Full lock of the environment (direct pins live in pyproject.toml). Regenerate with: make lock"; \
-	  echo "torch==2.13.0"; $(PY) -m pip freeze --exclude-editable | grep -v -i '^torch=='; } > requirements/constraints.txt.new
+	  echo "torch==2.13.0"; $(PY) -m pip freeze --exclude-editable | grep -v -i '^torch==' \
+	  | grep -v -x -F -f <(grep -v '^#' requirements/lab.txt); } > requirements/constraints.txt.new
 	mv requirements/constraints.txt.new requirements/constraints.txt
 
 clean:

@@ -30,7 +30,7 @@
 # %% [markdown] tags=["results-at-a-glance"]
 # *Results at a glance: filled in when the book is built.*
 
-# %% [markdown] tags=["run-this-chapter"] command=["n_images", "image_size", "seed"] tier="toy"
+# %% [markdown] tags=["run-this-chapter"] command=["n_images", "image_size", "seed"] tier="toy" reads=[]
 # *Run this chapter: filled in when the book is built.*
 
 # %% tags=["parameters"]

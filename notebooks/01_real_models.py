@@ -38,7 +38,7 @@
 # %% [markdown] tags=["results-at-a-glance"]
 # *Results at a glance: filled in when the book is built.*
 
-# %% [markdown] tags=["run-this-chapter"] command=["alignment", "vectors", "max_vocab"] tier="offline-real"
+# %% [markdown] tags=["run-this-chapter"] command=["alignment", "vectors", "max_vocab"] tier="offline-real" reads=["{shared_data}/muse/en-zh.dict", "{shared_data}/muse/en-ja.dict", "{shared_data}/tatoeba/cmn.txt"]
 # *Run this chapter: filled in when the book is built.*
 
 # %% tags=["parameters"]

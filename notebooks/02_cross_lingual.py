@@ -61,7 +61,7 @@
 # %% [markdown] tags=["results-at-a-glance"]
 # *Results at a glance: filled in when the book is built.*
 
-# %% [markdown] tags=["run-this-chapter"] command=["dataset", "n_images", "n_seeds", "source_labels"] tier="toy"
+# %% [markdown] tags=["run-this-chapter"] command=["dataset", "n_images", "n_seeds", "source_labels"] tier="toy" reads=["{shared_data}/hierse/wordnet.is_a.txt"]
 # *Run this chapter: filled in when the book is built.*
 
 # %% tags=["parameters"]

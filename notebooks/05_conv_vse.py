@@ -29,7 +29,7 @@
 # %% [markdown] tags=["results-at-a-glance"]
 # *Results at a glance: filled in when the book is built.*
 
-# %% [markdown] tags=["run-this-chapter"] command=["n_images", "epochs", "label_vectors"] tier="toy"
+# %% [markdown] tags=["run-this-chapter"] command=["n_images", "epochs", "label_vectors"] tier="toy" reads=[]
 # *Run this chapter: filled in when the book is built.*
 
 # %% tags=["parameters"]
