@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from tagbook.experiments import he2015 as h
 from tagbook.methods.tagging.synthetic import planted_problem
@@ -124,12 +125,14 @@ def test_hyper_parameters_are_chosen_on_validation_images_only(data, tiny_dims, 
     assert list(h.chosen_table({"cnn": h.chosen_from(search)}).index.get_level_values("method")) == ["SVM", "WSABIE"]
 
 
-def test_training_curves_have_a_held_out_value_per_epoch(data, tiny_dims):
-    curves = h.training_curves(data, "cnn", seed=0, epochs=3, triplets_per_image=4)
+def test_training_curves_have_a_held_out_value_per_epoch(runs):
+    curves = runs.curves
     for method in ("DREL", "WSABIE"):
         part = curves[curves["method"] == method]
         assert part["epoch"].tolist() == [1, 2, 3]
         assert part["val_F1"].notna().all() and part["val_F1"].between(0, 1).all()
+        loss = runs.models[("cnn", method)].history_
+        assert part["train_loss"].tolist() == pytest.approx(loss)
     fig = h.plot_training_curves(curves, "t")
     assert len(fig.axes) == 2
 
@@ -222,3 +225,74 @@ def test_config_from_params_and_errors():
         h.He2015Config(val_fraction=1.5)
     with pytest.raises(ValueError, match="method"):
         h.make_model("SVD", "cnn")
+
+
+class _StubTail(torch.nn.Module):
+    """A trainable tail of the fine-tuning interface: a linear map of the 'activations'."""
+
+    def __init__(self, n_in: int):
+        super().__init__()
+        self.linear = torch.nn.Linear(n_in, 6)
+        self.register_buffer("output_mean", torch.zeros(0))
+        self.register_buffer("output_std", torch.zeros(0))
+
+    def set_output_standardisation(self, mean, std):
+        self.output_mean, self.output_std = torch.as_tensor(mean), torch.as_tensor(std)
+        return self
+
+    def forward(self, x):
+        out = torch.relu(self.linear(x.float()))
+        return (out - self.output_mean) / self.output_std if self.output_mean.numel() else out
+
+
+def test_cnn_taggers_fine_tune_the_tail_on_the_stems_inputs(data, tiny_dims):
+    made = []
+
+    def make_tail():
+        torch.manual_seed(len(made))
+        made.append(_StubTail(5))
+        return made[-1]
+
+    rng = np.random.default_rng(1)
+    stem = rng.random((data.n_images, 5), dtype=np.float32)
+    tuned = h.AnnotationData(data.keys, data.names, data.truth, data.ugc, data.features, data.n_images,
+                             h.CNNFineTuning("head", stem, make_tail, data.features["cnn"]))
+    assert h.method_inputs(tuned, "cnn", "CNN_WARP") is stem
+    assert h.method_inputs(tuned, "cnn", "DREL") is data.features["cnn"]
+    assert h.method_inputs(tuned, "low-level", "SVM") is data.features["low-level"]
+    start = [m.linear.weight.detach().clone() for m in (_StubTail(5),)]
+    out = h.annotation_runs(tuned, seeds=[0], kinds=("cnn",), epochs=2, triplets_per_image=4, knn_k=10, ugc=False,
+                            cnn_epochs=1, chosen={"cnn": {m: {"learning_rate": 0.05} for m in h.CNN_LOSSES}})
+    assert len(made) == 3  # one fresh tail per CNN tagger
+    assert all(not torch.equal(m.linear.weight, start[0]) for m in made)
+    # each tail's output was standardised on the training images before training
+    assert all(m.output_mean.shape == (6,) and (m.output_std > 0).all() for m in made)
+    cnn_rows = out.frame[out.frame["method"].isin(list(h.CNN_LOSSES))]
+    assert len(cnn_rows) == 3 and cnn_rows["F1"].between(0, 1).all()
+    assert all(out.models[("cnn", m)].config.epochs == 1 for m in h.CNN_LOSSES)
+    assert out.models[("cnn", "DREL")].config.epochs == 2
+
+
+def test_chosen_settings_take_the_fine_tuning_choice():
+    assert h.chosen_settings("none")["cnn"]["CNN_WARP"] == h.CHOSEN["cnn"]["CNN_WARP"]
+    for mode, methods in h.CHOSEN_FINETUNE.items():
+        for method, params in methods.items():
+            assert h.chosen_settings(mode)["cnn"][method] == params
+    assert h.chosen_settings("head")["low-level"] == h.CHOSEN["low-level"]
+    with pytest.raises(ValueError, match="cnn_finetune"):
+        h.He2015Config(cnn_finetune="stem")
+
+
+def test_online_update_reuses_the_retrained_model_with_its_tag_order(data, tiny_dims, runs):
+    model = runs.models[("cnn", "DREL")]
+    reused = h.online_update_experiment(data, "cnn", seed=0, new_fraction=0.25, epochs=3, triplets_per_image=4,
+                                        retrained=(model, 1.25))
+    row = reused.loc["retrained from scratch"]
+    assert row["seconds"] == 1.25
+    assert row["F1 all"] == pytest.approx(runs.frame.query(
+        "kind == 'cnn' and tags == 'clean' and method == 'DREL' and seed == 0")["F1"].iloc[0])
+
+
+def test_complexity_sizes_need_two_values_for_a_slope():
+    with pytest.raises(ValueError, match="at least two sizes"):
+        h.He2015Config(timing_n=(1000,))
