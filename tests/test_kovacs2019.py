@@ -5,6 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from matplotlib.figure import Figure
 
 from tagbook.experiments import kovacs2019 as k19
@@ -294,14 +295,94 @@ def test_figures_outline_the_true_positives(data, models):
     assert hits["n_true"] == int(data.Y[show_idx, label].sum()) and 0 <= hits["true_in_top"] <= hits["n_top"]
 
 
-def test_held_out_loss_beside_the_training_loss_and_the_two_map_kinds(data, models):
+@pytest.fixture(scope="module")
+def tracked(data):
+    """Both models trained again with the per-epoch curves recorded."""
+    curves = {"conv-level": k19.EpochBCE(data), "pooled": k19.EpochBCE(data)}
+    trained = {"conv-level": k19.fit_conv_vse(data, CONFIG, curves["conv-level"]),
+               "pooled": k19.fit_pooled_vse(data, CONFIG, curves["pooled"])}
+    return trained, curves
+
+
+def test_recording_the_per_epoch_curves_leaves_training_unchanged(data, models, tracked):
+    trained, curves = tracked
+    for name, model in trained.items():
+        assert model.history_ == models[name].history_  # bit-identical epoch losses
+        for a, b in zip(model.head.parameters(), models[name].head.parameters()):
+            assert torch.equal(a, b)
+        c = curves[name]
+        assert c.epochs == list(range(1, CONFIG.epochs + 1)) and c.seconds > 0
+        assert all(len(v) == CONFIG.epochs and np.all(np.isfinite(v)) for v in c.values.values())
+        # after the last epoch the curve is the end-of-training measure on the same fixed sample
+        assert np.isclose(c.values["held-out test images"][-1], k19.sampled_bce(model, data, data.test_idx), rtol=1e-6)
+        assert np.isclose(c.values["training images"][-1], k19.sampled_bce(model, data, c.sets["training images"]),
+                          rtol=1e-6)
+        assert set(c.sets["training images"]) <= set(data.train_idx)
+        assert len(c.sets["training images"]) == min(len(data.test_idx), len(data.train_idx))
+        # the model moved between epochs, so the curve is not one value repeated
+        assert len(set(np.round(c.values["held-out test images"], 7))) == CONFIG.epochs
+
+
+def test_the_fixed_label_sample_is_drawn_once_as_in_training(data):
+    truth = data.Y[np.ix_(data.test_idx, data.seen)].astype(bool)
+    idx, is_pos = k19.fixed_label_sample(truth, n_labels=10)
+    again = k19.fixed_label_sample(truth, n_labels=10)
+    assert np.array_equal(idx, again[0]) and np.array_equal(is_pos, again[1])  # the same draw every call
+    assert idx.shape == (len(truth), 10) and np.array_equal(np.take_along_axis(truth, idx, axis=1), is_pos)
+    assert np.array_equal(is_pos.sum(axis=1), np.minimum(truth.sum(axis=1), 10))  # every positive, capped at n
+    assert not np.array_equal(idx, k19.fixed_label_sample(truth, n_labels=10, seed=1)[0])
+
+
+def test_sample_bce_is_the_training_loss_of_the_sampled_labels(data, models):
+    import torch.nn.functional as F
+
+    conv = models["conv-level"]
+    idx = data.test_idx[:5]
+    sample = k19.fixed_label_sample(data.Y[np.ix_(idx, data.seen)], n_labels=7)
+    vecs = data.label_vecs[data.seen]
+    # by hand: the scores of every seen label, the sampled ones picked out, BCE of their logits
+    p = np.take_along_axis(conv.score(data.features[idx], vecs), sample[0], axis=1)
+    logits = torch.logit(torch.as_tensor(p, dtype=torch.float64))
+    expected = F.binary_cross_entropy_with_logits(logits, torch.as_tensor(sample[1], dtype=torch.float64)).item()
+    assert np.isclose(k19.sample_bce(conv, data.features[idx], vecs, sample, batch_size=2), expected, rtol=1e-4)
+
+
+def test_held_out_loss_beside_the_training_loss_and_the_two_map_kinds(data, models, tracked):
     conv, pooled = models["conv-level"], models["pooled"]
     held_out = k19.sampled_bce(conv, data, data.test_idx)
     assert np.isfinite(held_out) and held_out > 0
     assert k19.sampled_bce(conv, data, data.test_idx) == held_out  # the same label draws every time
-    fig = k19.plot_training_loss(conv, pooled, data)
-    labels = [line.get_label() for line in fig.axes[0].get_lines()]
-    assert sum("held-out" in name for name in labels) == 2
+    _, curves = tracked
+    fig = k19.plot_training_loss(conv, pooled, curves)
+    lines = fig.axes[0].get_lines()
+    held = [line for line in lines if "held-out" in line.get_label()]
+    assert len(held) == 2 and all(len(line.get_xdata()) == CONFIG.epochs for line in held)  # a curve, not a point
+    assert fig.axes[0].get_title() and fig.axes[0].get_xlabel() == "epoch"
+    table = k19.epoch_bce_table(curves, models)
+    assert list(table.index) == ["conv-level", "pooled"]
+    assert np.allclose(table["held-out minus training"],
+                       table["held-out test images, eval mode"] - table["training images, eval mode"], atol=2e-4)
     fig = k19.plot_map_kinds(data, conv, n=1)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert any("cosine (post)" in t for t in titles) and any("σ(M) (ours)" in t for t in titles)
+
+
+def test_the_per_epoch_curves_of_a_fine_tuned_backbone_read_images_and_leave_training_unchanged(data, monkeypatch):
+    def tiny_backbone():  # images (N, 3, 224, 224) -> conv maps (N, 4, 7, 7), seeded
+        torch.manual_seed(0)
+        return torch.nn.Sequential(torch.nn.Conv2d(3, 4, kernel_size=32, stride=32), torch.nn.ReLU())
+
+    monkeypatch.setattr(k19, "fine_tunable_backbone", tiny_backbone)
+    config = replace(CONFIG, fine_tune=True, epochs=2)
+    runs = []
+    for track in (False, True):
+        tuned = replace(data, features=None)  # fine-tuning replaces the conv maps: a copy
+        curves = k19.EpochBCE(tuned) if track else None
+        model = k19.fit_conv_vse(tuned, config, curves)
+        runs.append((model, curves, tuned))
+    (plain, _, _), (model, curves, tuned) = runs
+    assert model.history_ == plain.history_
+    assert tuned.features.shape[1:] == (4, 7, 7)  # the tuned backbone's maps
+    # after the last epoch the curve read the images through the backbone being tuned: the same
+    # value as the end-of-training measure on the tuned backbone's conv maps
+    assert np.isclose(curves.values["held-out test images"][-1], k19.sampled_bce(model, tuned, tuned.test_idx), rtol=1e-5)

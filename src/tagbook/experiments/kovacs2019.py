@@ -25,6 +25,7 @@ chapter's ``seed``; the projection sample (:func:`projection_sample`) and the ra
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from typing import Callable, Mapping, Sequence
@@ -32,10 +33,12 @@ from typing import Callable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import torch
 from matplotlib.figure import Figure
 from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 from scipy import stats
 from sklearn.decomposition import PCA
+from torch.nn import functional as F
 
 from tagbook.methods.vse import localisation as loc
 from tagbook.methods.vse.conv import ConvVSE, ConvVSEConfig
@@ -57,6 +60,7 @@ from tagbook.metrics.ranking import (
     random_ranking_map,
 )
 from tagbook.metrics.segmentation import mean_iou, segmentation_covering
+from tagbook.training.label_sampling import sample_label_sets, unit_rows
 from tagbook.report import paper_numbers, paper_vs_build
 from tagbook.world import WorldConfig, make_world
 
@@ -70,6 +74,8 @@ __all__ = [
     "pooled_model_config",
     "fit_conv_vse",
     "fit_pooled_vse",
+    "EpochBCE",
+    "epoch_bce_table",
     "ClassificationResult",
     "classification",
     "per_kind_map",
@@ -245,30 +251,114 @@ def pooled_model_config(config: Kovacs2019Config) -> PooledVSEConfig:
     return PooledVSEConfig(epochs=config.epochs, seed=config.seed, show_progress=False)
 
 
-def fit_conv_vse(data: ChapterData, config: Kovacs2019Config) -> ConvVSE:
+def fit_conv_vse(data: ChapterData, config: Kovacs2019Config, curves: "EpochBCE | None" = None) -> ConvVSE:
     """The conv-level model trained on the training images and seen labels.
 
     With ``config.fine_tune`` the backbone is trained too; then ``data.features`` is replaced by
     the conv maps of the tuned backbone, which every later step (the pooled baseline included)
-    reads, and the model is detached from its backbone.
+    reads, and the model is detached from its backbone. With ``curves`` the model is measured
+    after every epoch (:class:`EpochBCE`); training is the same with or without.
     """
     model = ConvVSE(conv_model_config(config))
     seen_vecs = data.label_vecs[data.seen]
     if config.fine_tune:
         images = data.world.images
+        hook = None if curves is None else curves.watch(model, lambda idx: backbone_inputs(images[idx]))
         model.fit(backbone_inputs(images[data.train_idx]), data.train_targets, seen_vecs,
-                  backbone=fine_tunable_backbone())
+                  backbone=fine_tunable_backbone(), on_epoch=hook)
         data.features = model.conv_maps(backbone_inputs(images))
         model.backbone = None
     else:
-        model.fit(data.conv_maps()[data.train_idx], data.train_targets, seen_vecs)
+        hook = None if curves is None else curves.watch(model)
+        model.fit(data.conv_maps()[data.train_idx], data.train_targets, seen_vecs, on_epoch=hook)
     return model
 
 
-def fit_pooled_vse(data: ChapterData, config: Kovacs2019Config) -> PooledVSE:
-    """The pooled baseline on the same conv maps, images and labels as :func:`fit_conv_vse`."""
+def fit_pooled_vse(data: ChapterData, config: Kovacs2019Config, curves: "EpochBCE | None" = None) -> PooledVSE:
+    """The pooled baseline on the same conv maps, images and labels as :func:`fit_conv_vse`
+    (``curves``: measured after every epoch, as there)."""
     model = PooledVSE(pooled_model_config(config))
-    return model.fit(data.conv_maps()[data.train_idx], data.train_targets, data.label_vecs[data.seen])
+    hook = None if curves is None else curves.watch(model)
+    return model.fit(data.conv_maps()[data.train_idx], data.train_targets, data.label_vecs[data.seen], on_epoch=hook)
+
+
+HELD_OUT_LABEL_SEED = 0  # the fixed label samples of the per-epoch curves (a generator of their own)
+
+
+def fixed_label_sample(truth: np.ndarray, n_labels: int = 50,
+                       seed: int = HELD_OUT_LABEL_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """One label sample per image drawn as in training (:func:`sample_label_sets`: every
+    positive, then random negatives, ``min(n_labels, L)`` labels in all) from a generator of its
+    own (``seed``): ``(label indices, is_positive)``, both ``(N, n)``. The same call gives the
+    same sample, so a curve measured on it follows the model, not the draw."""
+    return sample_label_sets(np.asarray(truth, dtype=bool), n_labels, np.random.default_rng(seed))
+
+
+def sample_bce(model, inputs: np.ndarray, label_vectors: np.ndarray,
+               sample: tuple[np.ndarray, np.ndarray], batch_size: int = 64) -> float:
+    """The training loss, in evaluation mode: mean binary cross-entropy of ``model``'s logits over
+    a label sample (:func:`fixed_label_sample`) of the images whose inputs are ``inputs`` (conv
+    maps; images for a conv-level model with a fine-tuned backbone); only the sampled labels
+    are scored."""
+    label_idx, is_pos = sample
+    features = torch.as_tensor(model.conv_maps(inputs) if isinstance(model, ConvVSE) else np.asarray(inputs))
+    vectors = unit_rows(label_vectors)
+    head = model.head
+    was_training = head.training
+    head.eval()
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, len(features), batch_size):
+            rows = slice(start, start + batch_size)
+            logits = head(features[rows].float(), vectors[torch.as_tensor(label_idx[rows])])
+            total += F.binary_cross_entropy_with_logits(
+                logits, torch.as_tensor(is_pos[rows], dtype=torch.float32), reduction="sum").item()
+    head.train(was_training)
+    return total / is_pos.size
+
+
+class EpochBCE:
+    """A model's training loss measured after every epoch in evaluation mode, on training images
+    and on the held-out test images (``data.test_idx``, never trained on).
+
+    Each image's labels are drawn once (:func:`fixed_label_sample`, seed ``seed``) and kept for
+    every epoch, so the curves follow the model, not the draw. The training images are a fixed
+    random ``n_train`` of them (default: as many as the test images, so that both curves rest on
+    samples of one size; and the measurement stays cheap). Only measured, never used: nothing (no
+    epoch, no setting) is chosen from the curves. :meth:`watch` gives the hook for
+    ``fit(..., on_epoch=...)``.
+    """
+
+    def __init__(self, data: ChapterData, n_labels: int = 50, seed: int = HELD_OUT_LABEL_SEED,
+                 n_train: int | None = None):
+        self.data = data
+        rng = np.random.default_rng(seed)
+        test_idx = np.asarray(data.test_idx)
+        n_train = len(test_idx) if n_train is None else int(n_train)
+        train_idx = np.sort(rng.choice(np.asarray(data.train_idx), min(n_train, len(data.train_idx)), replace=False))
+        self.sets = {"training images": train_idx, "held-out test images": test_idx}
+        self.samples = {name: fixed_label_sample(data.Y[np.ix_(idx, data.seen)], n_labels, seed)
+                        for name, idx in self.sets.items()}
+        self.values: dict[str, list[float]] = {name: [] for name in self.sets}
+        self.epochs: list[int] = []
+        self.seconds = 0.0  # spent measuring, over all epochs
+
+    def measure(self, model, inputs: Callable[[np.ndarray], np.ndarray] | None = None) -> dict[str, float]:
+        """The BCE of ``model`` now on each image set; ``inputs(idx)`` gives what the model reads
+        for images ``idx`` (default: their conv maps)."""
+        read = inputs or (lambda idx: self.data.conv_maps()[idx])
+        vecs = self.data.label_vecs[self.data.seen]
+        return {name: sample_bce(model, read(idx), vecs, self.samples[name]) for name, idx in self.sets.items()}
+
+    def watch(self, model, inputs: Callable[[np.ndarray], np.ndarray] | None = None) -> Callable[[int], None]:
+        """The per-epoch hook: measure ``model`` and append the values."""
+        def hook(epoch: int) -> None:
+            start = time.perf_counter()
+            for name, value in self.measure(model, inputs).items():
+                self.values[name].append(value)
+            self.epochs.append(epoch)
+            self.seconds += time.perf_counter() - start
+        return hook
 
 
 # -- classification -------------------------------------------------------------------------------
@@ -801,42 +891,64 @@ def _outlines(truth: np.ndarray) -> list[str | None]:
     return [TRUE_COLOUR if t else None for t in np.asarray(truth, dtype=bool)]
 
 
-def sampled_bce(model, data: ChapterData, idx: np.ndarray, n_labels: int = 50, seed: int = 0) -> float:
-    """Mean BCE of ``model`` on images ``idx`` over label samples drawn as in training (each
-    image's seen positives, then random seen negatives up to ``n_labels``), the model in
-    evaluation mode: a training-loss figure's held-out counterpart when ``idx`` was never
-    trained on."""
-    rng = np.random.default_rng(seed)
-    scores = np.clip(model.score(data.conv_maps()[idx], data.label_vecs[data.seen]), 1e-7, 1 - 1e-7)
-    truth = data.Y[np.ix_(idx, data.seen)].astype(bool)
-    losses = []
-    for row, (p, t) in enumerate(zip(scores, truth)):
-        pos = np.flatnonzero(t)
-        neg = rng.permutation(np.flatnonzero(~t))[: max(n_labels - len(pos), 0)]
-        losses.append(np.concatenate([-np.log(p[pos]), -np.log1p(-p[neg])]))
-    return float(np.concatenate(losses).mean())
+def sampled_bce(model, data: ChapterData, idx: np.ndarray, n_labels: int = 50,
+                seed: int = HELD_OUT_LABEL_SEED) -> float:
+    """Mean BCE of ``model`` on images ``idx`` (their conv maps) over a label sample drawn as in
+    training (:func:`fixed_label_sample`), the model in evaluation mode: a training loss's
+    held-out counterpart when ``idx`` was never trained on. :class:`EpochBCE` measures the same
+    after every epoch."""
+    sample = fixed_label_sample(data.Y[np.ix_(idx, data.seen)], n_labels, seed)
+    return sample_bce(model, data.conv_maps()[idx], data.label_vecs[data.seen], sample)
 
 
-def plot_training_loss(conv_model: ConvVSE, pooled_model: PooledVSE, data: ChapterData | None = None) -> Figure:
-    """Each model's training loss per epoch (sampled labels, dropout and all); with ``data``, the
-    end-of-training BCE on the same kind of label samples for the training images and for the
-    held-out test images (evaluation mode), as points at the last epoch."""
-    fig, ax = _figure(figsize=(6.5, 3.4))
-    for model, name, marker in ((conv_model, "conv-level", "o"), (pooled_model, "pooled (DeViSE-style)", "s")):
+def plot_training_loss(conv_model: ConvVSE, pooled_model: PooledVSE,
+                       curves: Mapping[str, EpochBCE] | None = None) -> Figure:
+    """Each model's training loss per epoch (the loop's mean over the labels drawn that epoch,
+    dropout on) and, with ``curves`` (``{"conv-level": EpochBCE, "pooled": EpochBCE}``), beside
+    it the BCE measured after every epoch in evaluation mode on one fixed label sample: on the
+    training images (dotted) and on the held-out test images (dashed, crosses)."""
+    fig, ax = _figure(figsize=(6.5, 3.6))
+    curves = dict(curves or {})
+    for model, key, name, marker in ((conv_model, "conv-level", "conv-level", "o"),
+                                     (pooled_model, "pooled", "pooled (DeViSE-style)", "s")):
         epochs = np.arange(1, len(model.history_) + 1)
-        line, = ax.plot(epochs, model.history_, marker=marker, ms=4, label=f"{name}: training (per epoch)")
-        if data is not None:
-            last = epochs[-1]
-            ax.plot([last + 0.25], [sampled_bce(model, data, data.train_idx)], marker=marker, ls="none",
-                    mfc="white", color=line.get_color(), label=f"{name}: end, training images")
-            ax.plot([last + 0.5], [sampled_bce(model, data, data.test_idx)], marker="X", ls="none", ms=8,
-                    color=line.get_color(), label=f"{name}: end, held-out test images")
-    ax.set(xlabel="epoch", ylabel="mean BCE on sampled labels", title="Training loss, and held-out loss at the end")
+        line, = ax.plot(epochs, model.history_, marker=marker, ms=4, label=f"{name}: training loss (loop)")
+        if key in curves:
+            c = curves[key]
+            ax.plot(c.epochs, c.values["training images"], ls=":", marker=marker, ms=3, mfc="white",
+                    color=line.get_color(), label=f"{name}: training images, eval mode")
+            ax.plot(c.epochs, c.values["held-out test images"], ls="--", marker="X", ms=6,
+                    color=line.get_color(), label=f"{name}: held-out test images (nothing chosen on it)")
+    ax.set(xlabel="epoch", ylabel="mean BCE on sampled labels",
+           title="Training loss and held-out loss per epoch")
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=7)
     return fig
+
+
+def epoch_bce_table(curves: Mapping[str, EpochBCE], models: Mapping[str, object]) -> pd.DataFrame:
+    """Per model: the loop's training loss in its last epoch, the evaluation-mode BCE after the
+    last epoch on the training and on the held-out test images, their gap, the epoch where the
+    held-out BCE was lowest (reported, not used: training always runs every epoch) and the time
+    the per-epoch measurement took."""
+    rows = {}
+    for name, c in curves.items():
+        held_out = np.asarray(c.values["held-out test images"])
+        train = c.values["training images"]
+        rows[name] = {
+            "training loss, last epoch (loop)": models[name].history_[-1],
+            "training images, eval mode": train[-1],
+            "held-out test images, eval mode": held_out[-1],
+            "held-out minus training": held_out[-1] - train[-1],
+            "epoch of lowest held-out BCE": c.epochs[int(np.argmin(held_out))],
+            "epochs": c.epochs[-1],
+            "seconds measuring (all epochs)": round(c.seconds, 1),
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index").round(4)
+    frame.index.name = "model"
+    return frame
 
 
 def plot_projection(data: ChapterData, model: ConvVSE, show_idx: np.ndarray, spread: np.ndarray, label: int) -> Figure:

@@ -6,8 +6,10 @@ any module ``model(features, labels (B, n, d)) -> logits (B, n)``.
 
 from __future__ import annotations
 
+import random
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -102,6 +104,7 @@ def train_label_sampling(
     backbone: nn.Module | None = None,
     desc: str = "training",
     context: DistributedContext | None = None,
+    on_epoch: Callable[[int], None] | None = None,
 ) -> list[float]:
     """The shared training loop: label sampling, BCE, AdamW with the one-cycle schedule.
 
@@ -119,6 +122,17 @@ def train_label_sampling(
     training matches one process up to float rounding. The progress bar shows on rank 0 only;
     the epoch losses are global means. In a single process the loop is the plain one
     (bit-identical results).
+
+    ``on_epoch(epoch)``, when given, is called after each epoch (``epoch`` = 1, 2, ... the epochs
+    done) to measure the model as it stands, e.g. a held-out loss per epoch. It runs with
+    ``model`` (and ``backbone``) in evaluation mode under ``torch.no_grad()``; both are back in
+    training mode afterwards. It cannot change training: the optimiser, the schedule and the
+    loop's label and permutation draws are out of its reach, and the global random states
+    (torch's CPU generator, NumPy's legacy one, Python's ``random``, which dropout and third-party
+    code draw from) are saved before and restored after it, so whatever it draws, training goes
+    on exactly as without it (:func:`isolated_random_state`). Under ``torchrun`` it runs on
+    every rank, on the unwrapped ``model``: it must not call collectives, and it should read the
+    model only (each rank's copy holds the same weights).
     """
     config.validate()
     ctx = context if context is not None else DistributedContext.from_environment()
@@ -166,10 +180,39 @@ def train_label_sampling(
             seen += len(shard)
         losses.append(ctx.all_reduce_mean(total, seen))
         bar.set_postfix(loss=f"{losses[-1]:.4f}")
+        if on_epoch is not None:
+            _measure(on_epoch, len(losses), model, backbone)
     model.eval()
     if backbone is not None:
         backbone.eval()
     return losses
+
+
+@contextmanager
+def isolated_random_state() -> Iterator[None]:
+    """Save torch's CPU generator, NumPy's legacy global state and Python's ``random`` state, and
+    restore them on exit: draws made inside leave the draws after it as they were."""
+    torch_state, numpy_state, python_state = torch.get_rng_state(), np.random.get_state(), random.getstate()
+    try:
+        yield
+    finally:
+        torch.set_rng_state(torch_state)
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
+
+
+def _measure(on_epoch: Callable[[int], None], epoch: int, model: nn.Module, backbone: nn.Module | None) -> None:
+    """Call ``on_epoch(epoch)`` with the modules in evaluation mode, no gradients and the random
+    states isolated; put the modules back in training mode."""
+    modules = [model] if backbone is None else [model, backbone]
+    for module in modules:
+        module.eval()
+    try:
+        with torch.no_grad(), isolated_random_state():
+            on_epoch(epoch)
+    finally:
+        for module in modules:
+            module.train()
 
 
 class BackboneThenHead(nn.Module):

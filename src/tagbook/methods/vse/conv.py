@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -152,12 +153,16 @@ class ConvVSE:
         targets: np.ndarray,
         label_vectors: np.ndarray,
         backbone: nn.Module | None = None,
+        on_epoch: Callable[[int], None] | None = None,
     ) -> "ConvVSE":
         """Train on conv maps ``(N, C, h, w)`` (frozen backbone, the default) with boolean
         ``targets (N, L)`` over labels whose word vectors are ``label_vectors (L, d)``.
 
         With ``config.fine_tune`` pass ``backbone`` (a module mapping images to conv maps) and
         images ``(N, 3, H, W)`` as ``inputs``: the backbone is trained with the head.
+        ``on_epoch(epoch)`` is called after each epoch, the model in evaluation mode (``score``
+        and the other inference methods work there), without changing training
+        (:func:`train_label_sampling`).
         """
         x = as_tensor(inputs, "inputs")
         vectors = unit_rows(label_vectors)
@@ -178,7 +183,7 @@ class ConvVSE:
         self.head = ConvVSEHead(in_channels, vectors.shape[1], self.config)
         self.history_ = train_label_sampling(
             self.head, x, targets, vectors, self.config,
-            backbone=self.backbone if self.config.fine_tune else None, desc="conv-level VSE",
+            backbone=self.backbone if self.config.fine_tune else None, desc="conv-level VSE", on_epoch=on_epoch,
         )
         return self
 

@@ -16,6 +16,7 @@ two differ only in *where* image and label meet: after pooling here, per region 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -69,8 +70,11 @@ class PooledVSE:
         self.head: PooledVSEHead | None = None
         self.history_: list[float] = []
 
-    def fit(self, inputs: np.ndarray | torch.Tensor, targets: np.ndarray, label_vectors: np.ndarray) -> "PooledVSE":
-        """Train on conv maps ``(N, C, h, w)``, boolean ``targets (N, L)``, ``label_vectors (L, d)``."""
+    def fit(self, inputs: np.ndarray | torch.Tensor, targets: np.ndarray, label_vectors: np.ndarray,
+            on_epoch: Callable[[int], None] | None = None) -> "PooledVSE":
+        """Train on conv maps ``(N, C, h, w)``, boolean ``targets (N, L)``, ``label_vectors (L, d)``;
+        ``on_epoch(epoch)`` is called after each epoch, the model in evaluation mode, without
+        changing training (:func:`train_label_sampling`)."""
         if self.config.fine_tune:
             raise NotImplementedError("the pooled baseline trains on cached conv maps only (fine_tune=False)")
         x = as_tensor(inputs, "inputs")
@@ -78,7 +82,8 @@ class PooledVSE:
         targets = check_targets(targets, x.shape[0], vectors.shape[0])
         seed_everything(self.config.seed)
         self.head = PooledVSEHead(x.shape[1], vectors.shape[1], self.config)
-        self.history_ = train_label_sampling(self.head, x, targets, vectors, self.config, desc="pooled VSE")
+        self.history_ = train_label_sampling(self.head, x, targets, vectors, self.config, desc="pooled VSE",
+                                             on_epoch=on_epoch)
         return self
 
     def _head(self) -> PooledVSEHead:
