@@ -55,7 +55,7 @@ __all__ = [
     "RCSLS_VARIANTS", "RCSLSDiagnosis", "diagnosis_reason", "plot_p1_against_dictionary_size", "plot_rcsls_diagnosis", "rcsls_config",
     "toy_rcsls_diagnosis", "rcsls_diagnosis",
     "BiSkipRun", "RealTextData", "RowComparison", "TranslationProblem", "TranslationRuns",
-    "alignment_ratio_table", "biskip_dictionary", "biskip_neighbours", "biskip_statistics_table",
+    "alignment_ratio_table", "biskip_dictionary", "plot_biskip_training", "biskip_neighbours", "biskip_statistics_table",
     "cached_word_translation", "word_translation_key", "canonical_dictionary", "compare_rows", "conneau_table1", "dictionary_sources", "english_vectors",
     "gain_summary", "german_vocabulary", "held_out_translations", "hub_glosses", "imagenet_top_labels",
     "k_occurrences", "nearest_neighbour_table", "photo_label_table", "plot_hubness", "read_tatoeba",
@@ -913,23 +913,79 @@ class BiSkipRun:
     n_queries: int
     table: pd.DataFrame
     chance: float
+    epochs: pd.DataFrame | None = None  # per epoch: training loss and held-out dictionary P@k
+    measure_seconds: float = 0.0  # of ``seconds``, the time the per-epoch measurement took
 
 
-def run_biskip(corpus: Sequence[tuple[Sequence[str], Sequence[str]]], dictionary: BilingualDictionary,
-               config: BiSkipConfig, dictionary_name: str = "") -> BiSkipRun:
-    """Train BiSkip on ``corpus`` and score its word translation English -> Chinese: every
-    dictionary word is held out (BiSkip sees no dictionary)."""
-    start = time.perf_counter()
-    model = BiSkip(config).fit(corpus)
-    seconds = time.perf_counter() - start
+def _biskip_translation(model: BiSkip, dictionary: BilingualDictionary):
+    """English -> Chinese word translation of the space as it stands: ``(en words, zh words,
+    query rows, gold, table)``."""
     en_words, en = model.language_vectors("en")
     zh_words, zh = model.language_vectors("zh")
     queries, gold = dictionary.test_queries(en_words, zh_words)
     if len(queries) == 0:
         raise ValueError("run_biskip: no dictionary word has its translation in the BiSkip vocabulary")
     table = pd.DataFrame(evaluate_word_translation(en, zh, queries, gold, retrieve=retrieve)).set_index("retrieval")
+    return en_words, zh_words, queries, gold, table
+
+
+def run_biskip(corpus: Sequence[tuple[Sequence[str], Sequence[str]]], dictionary: BilingualDictionary,
+               config: BiSkipConfig, dictionary_name: str = "", per_epoch: bool = True) -> BiSkipRun:
+    """Train BiSkip on ``corpus`` and score its word translation English -> Chinese: every
+    dictionary word is held out (BiSkip sees no dictionary).
+
+    With ``per_epoch`` the same word translation is scored after every epoch too (through
+    BiSkip's ``on_epoch`` hook, which leaves training as it is): ``epochs`` holds, per epoch, the
+    training loss and the held-out dictionary P@1 and P@5 of nearest-neighbour and CSLS
+    retrieval. Nothing is chosen from it: every epoch is trained, the last one is scored.
+    """
+    rows, measuring = [], [0.0]
+    model = BiSkip(config)
+
+    def measure(epoch: int) -> None:
+        begin = time.perf_counter()
+        t = _biskip_translation(model, dictionary)[-1]
+        row = {"epoch": epoch, "training loss": model.loss_history_[-1]}
+        for method in t.index:
+            for k in ("P@1", "P@5"):
+                row[f"{k} {method}"] = float(t.loc[method, k])
+        rows.append(row)
+        measuring[0] += time.perf_counter() - begin
+
+    start = time.perf_counter()
+    model.fit(corpus, on_epoch=measure if per_epoch else None)
+    seconds = time.perf_counter() - start
+    en_words, zh_words, queries, gold, table = _biskip_translation(model, dictionary)
     chance = 100.0 * float(np.mean([len(g) for g in gold])) / len(zh_words)
-    return BiSkipRun(model, len(corpus), seconds, en_words, zh_words, dictionary_name, len(queries), table, chance)
+    epochs = pd.DataFrame(rows).set_index("epoch") if rows else None
+    return BiSkipRun(model, len(corpus), seconds, en_words, zh_words, dictionary_name, len(queries), table, chance,
+                     epochs, measuring[0])
+
+
+def plot_biskip_training(run: BiSkipRun, width: float = FIGURE_WIDTH) -> Figure:
+    """Left: BiSkip's training loss per epoch (the mean skip-gram loss with negative sampling
+    over the epoch's pairs). Right, from the same run, after every epoch: English -> Chinese
+    P@1 on the dictionary words, which training never sees (nearest neighbour and CSLS), with
+    the chance level."""
+    if run.epochs is None:
+        raise ValueError("plot_biskip_training: the run has no per-epoch record (run_biskip(..., per_epoch=True))")
+    curve = run.epochs
+    fig, (loss_ax, p_ax) = plt.subplots(1, 2, figsize=(width, 3.0), layout="constrained")
+    loss_ax.plot(curve.index, curve["training loss"], marker="o", color="C0")
+    loss_ax.set(xlabel="epoch", ylabel="mean loss per pair")
+    loss_ax.set_title(f"training loss\n({run.n_pairs} Tatoeba sentence pairs)", fontsize=9)
+    for method, colour in (("nn", "C1"), ("csls", "C2")):
+        if f"P@1 {method}" in curve:
+            p_ax.plot(curve.index, curve[f"P@1 {method}"], marker="o", color=colour, label=method.upper())
+    p_ax.axhline(run.chance, color="grey", lw=0.8, ls=":", label="chance")
+    p_ax.set(xlabel="epoch", ylabel="P@1 (%)")
+    p_ax.set_title(f"held-out: {run.dictionary_name} P@1\n({run.n_queries} English words; no dictionary in training)",
+                   fontsize=9)
+    p_ax.legend(fontsize=8)
+    for ax in (loss_ax, p_ax):
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.suptitle("BiSkip per epoch: training loss and held-out word translation", fontsize=10)
+    return fig
 
 
 def biskip_statistics_table(run: BiSkipRun, paper: pd.DataFrame | None = None) -> pd.DataFrame:

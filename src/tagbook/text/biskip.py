@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -84,6 +84,12 @@ def monotonic_alignment(source_length: int, target_length: int) -> np.ndarray:
     if source_length < 1 or target_length < 1:
         raise ValueError(f"sentence lengths must be >= 1, got {source_length} and {target_length}")
     return (np.arange(source_length) * target_length) // source_length
+
+
+def _unit_rows(weight: torch.Tensor) -> np.ndarray:
+    """A float32 copy of an embedding matrix with unit rows."""
+    matrix = weight.detach().numpy().astype(np.float32)
+    return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
 
 class _Side:
@@ -209,8 +215,18 @@ class BiSkip:
             tables.append(torch.from_numpy(np.repeat(ids, repeats)))
         return tables
 
-    def fit(self, corpus: Sequence[SentencePair]) -> "BiSkip":
-        """Train on sentence pairs ``[(src_tokens, tgt_tokens), ...]`` (tokens as plain strings)."""
+    def fit(self, corpus: Sequence[SentencePair], on_epoch: Callable[[int], None] | None = None) -> "BiSkip":
+        """Train on sentence pairs ``[(src_tokens, tgt_tokens), ...]`` (tokens as plain strings).
+
+        ``on_epoch(epoch)``, when given, is called after each epoch (``epoch`` = 1, 2, ... the
+        epochs done) to measure the space as it stands: meanwhile ``matrix_`` holds the current
+        vectors (unit rows), so :meth:`language_vectors`, :meth:`vector` and
+        :meth:`most_similar` work inside it, and ``loss_history_`` the epochs so far. It cannot
+        change training: the embeddings, the optimiser and the two generators training draws
+        from (initialisation, subsampling, windows, shuffling, negatives) are out of its reach,
+        and training draws from no global generator. After the last epoch ``matrix_`` is the
+        same matrix the last call saw.
+        """
         cfg = self.config
         corpus = [(list(s), list(t)) for s, t in corpus if len(s) and len(t)]
         if not corpus:
@@ -222,12 +238,13 @@ class BiSkip:
         previous_threads = torch.get_num_threads()
         torch.set_num_threads(cfg.threads)
         try:
-            self._train(src, tgt, rng, gen)
+            self._train(src, tgt, rng, gen, on_epoch)
         finally:
             torch.set_num_threads(previous_threads)
         return self
 
-    def _train(self, src: _Side, tgt: _Side, rng: np.random.Generator, gen: torch.Generator) -> None:
+    def _train(self, src: _Side, tgt: _Side, rng: np.random.Generator, gen: torch.Generator,
+               on_epoch: Callable[[int], None] | None = None) -> None:
         cfg = self.config
         n_words = len(self.words_)
         u = torch.nn.Embedding(n_words, cfg.dim)
@@ -260,8 +277,10 @@ class BiSkip:
                 total += loss.item()
                 batches += 1
             self.loss_history_.append(total / max(batches, 1))
-        matrix = u.weight.detach().numpy().astype(np.float32)
-        self.matrix_ = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            if on_epoch is not None:
+                self.matrix_ = _unit_rows(u.weight)
+                on_epoch(epoch + 1)
+        self.matrix_ = _unit_rows(u.weight)
 
     def _draw_negatives(self, tables: list[torch.Tensor], context_lang: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         k = self.config.negatives
