@@ -43,6 +43,7 @@ cnn_epochs = 4  # [1, 200] training epochs of the CNN taggers
 triplets_per_image = 20  # [1, 500] DREL: triplets drawn per image and epoch
 knn_k = 100  # [1, 1000] kNN neighbours (the paper: 100)
 tune = False  # rerun the hyper-parameter search on the validation images
+workers = 2  # [1, 64] processes training the tables' models, one thread each (1: this process, all its threads)
 ugc = True  # also train on the noisy UGC tags (CNN features)
 online_new_fraction = 0.3  # [0.05, 0.9] share of the tags (and training images) that arrive later
 timing_n = [1000, 3000, 10000, 30000]  # [100, 1000000] training images N of the complexity figure
@@ -148,7 +149,8 @@ show_table(h15.chosen_table(chosen))
 
 # %% tags=["show-input"]
 runs = h15.annotation_runs(data, seeds, epochs=config.epochs, triplets_per_image=config.triplets_per_image,
-                           knn_k=config.knn_k, ugc=config.ugc, chosen=chosen, cnn_epochs=config.cnn_epochs)
+                           knn_k=config.knn_k, ugc=config.ugc, chosen=chosen, cnn_epochs=config.cnn_epochs,
+                           workers=config.workers)
 
 # %% tags=["remove-input"]
 md("**Table 1: low-level features**")
@@ -257,7 +259,8 @@ md(f"{overlap} of the {len(photos)} photos have a hand label that is a toy-world
 first_drel = runs.frame.query("kind == 'cnn' and tags == 'clean' and method == 'DREL'").iloc[0]
 online = h15.online_update_experiment(data, "cnn", seed=config.seed, new_fraction=config.online_new_fraction,
                                       epochs=config.epochs, triplets_per_image=config.triplets_per_image,
-                                      retrained=(runs.models[("cnn", "DREL")], float(first_drel["fit_s"])))
+                                      retrained=(runs.models[("cnn", "DREL")], float(first_drel["fit_s"])),
+                                      num_threads=1 if config.workers > 1 else None)
 show_table(online)
 claims.append(h15.record_online_update_claim(ledger, online))
 

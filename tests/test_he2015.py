@@ -296,3 +296,19 @@ def test_online_update_reuses_the_retrained_model_with_its_tag_order(data, tiny_
 def test_complexity_sizes_need_two_values_for_a_slope():
     with pytest.raises(ValueError, match="at least two sizes"):
         h.He2015Config(timing_n=(1000,))
+
+
+def test_worker_processes_give_the_same_runs_as_one_process_with_one_thread(data, tiny_dims, monkeypatch):
+    kwargs = dict(seeds=[0, 1], kinds=("cnn",), epochs=2, triplets_per_image=4, knn_k=10, ugc=True,
+                  chosen={"cnn": dict(h.CHOSEN["cnn"])})  # passed on: the workers do not see the monkeypatch
+    parallel = h.annotation_runs(data, workers=2, **kwargs)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the workers' thread count
+    single = h.annotation_runs(data, workers=1, **kwargs)
+    columns = ["kind", "tags", "method", "seed", "mP", "mR", "F1", "n_plus"]
+    pd.testing.assert_frame_equal(parallel.frame[columns], single.frame[columns])
+    pd.testing.assert_frame_equal(parallel.curves, single.curves)
+    np.testing.assert_array_equal(parallel.test_scores[("cnn", "clean", "DREL")],
+                                  single.test_scores[("cnn", "clean", "DREL")])
+    assert set(parallel.models) == set(single.models)
+    with pytest.raises(ValueError, match="workers"):
+        h.annotation_runs(data, workers=0, **kwargs)

@@ -150,13 +150,14 @@ class He2015Config:
     cnn_finetune: str = "head"  # what the CNN taggers train below their tag layer (vision.finetune.FINETUNE)
     cnn_epochs: int = 4  # epochs of the CNN taggers
     tune: bool = False
+    workers: int = 2
     ugc: bool = True
     online_new_fraction: float = 0.3
     timing_n: tuple[int, ...] = (1_000, 3_000, 10_000, 30_000)
     timing_t: tuple[int, ...] = (81, 300, 1_000, 3_000, 10_000)
 
     def __post_init__(self) -> None:
-        for name in ("n_images", "n_seeds", "epochs", "cnn_epochs", "triplets_per_image", "knn_k"):
+        for name in ("n_images", "n_seeds", "epochs", "cnn_epochs", "triplets_per_image", "knn_k", "workers"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
         for name in ("val_fraction", "test_fraction", "online_new_fraction"):
@@ -281,8 +282,16 @@ def cnn_fine_tuning(world, backbone, mode: str = "head", progress: bool = False)
     else:
         inputs = stem_activations(backbone, world.images, mode, progress=progress)
         pooled = pooled_from_activations(trainable_tail(backbone, mode), inputs)
-    make = None if mode == "none" else functools.partial(trainable_tail, backbone, mode)
+    make = None if mode == "none" else functools.partial(_named_tail, backbone.name, backbone.extraction_path != "eager", mode)
     return CNNFineTuning(mode, inputs, make, pooled, time.perf_counter() - start)
+
+
+def _named_tail(name: str, fold_bn: bool, mode: str):
+    """A trainable tail of the backbone ``name`` (loaded once per process: picklable for workers)."""
+    from tagbook.vision import load_backbone
+    from tagbook.vision.finetune import trainable_tail
+
+    return trainable_tail(load_backbone(name, fold_bn=fold_bn), mode)
 
 
 def prepare_data(world, cnn_features: np.ndarray, low_level: np.ndarray | None = None,
@@ -320,13 +329,13 @@ def _trunk_factory(data: AnnotationData, kind: str, method: str):
 # -- methods -----------------------------------------------------------------------------------
 def make_model(method: str, kind: str, epochs: int = 10, seed: int = 0, triplets_per_image: int = 20,
                knn_k: int = 100, overrides: Mapping | None = None, cnn_epochs: int | None = None,
-               finetune: str = "none"):
+               finetune: str = "none", num_threads: int | None = None):
     """A fresh, untrained model of ``method`` for features of ``kind`` (the chosen hyper-parameters
     of :data:`CHOSEN`, updated with ``overrides``; the CNN taggers' for ``finetune`` from
     :data:`CHOSEN_FINETUNE`, and ``cnn_epochs`` epochs when given)."""
     base = CHOSEN_FINETUNE.get(finetune, {}) if method in CNN_LOSSES and finetune != "none" else CHOSEN.get(kind, {})
     chosen = {**base.get(method, {}), **dict(overrides or {})}
-    common = dict(seed=int(seed), show_progress=False, num_threads=torch_thread_count())
+    common = dict(seed=int(seed), show_progress=False, num_threads=num_threads or torch_thread_count())
     if method == "kNN":
         return KNNTagVoting(KNNTagConfig(k=int(chosen.get("k", knn_k))))
     if method == "SVM":
@@ -440,11 +449,70 @@ class RunOutputs:
     curves: pd.DataFrame | None = None  # per epoch of the first seed: training loss and validation F1@5
 
 
+@dataclass(frozen=True)
+class _RunTask:
+    """One trained model of :func:`annotation_runs`: a method, features, tags and seed."""
+
+    seed: int
+    first: bool  # the first seed: keep scores, per-tag counts, the model and curves
+    kind: str
+    tags: str
+    method: str
+
+
+def _run_task(data: AnnotationData, task: _RunTask, settings: Mapping) -> dict:
+    split = data.split(task.seed, settings["val_fraction"], settings["test_fraction"])
+    kind, method = task.kind, task.method
+    x = method_inputs(data, kind, method)
+    y = data.truth if task.tags == "clean" else data.ugc
+    overrides = dict((settings["chosen"] or {}).get(kind, {}).get(method, {}))
+    held: dict[int, float] = {}
+    callback = None
+    if task.first and task.tags == "clean" and kind == settings["curves_kind"] and method in ("DREL", "WSABIE"):
+        def callback(epoch, model, others, held=held):
+            held[epoch] = annotation_prf(model.score(others[1]), data.truth[split["val"]], k=TOP_K).F1
+    model, (scores, *_), seconds = fit_and_score(
+        method, kind, x[split["train"]], y[split["train"]], [x[split["test"]], x[split["val"]]],
+        callback=callback, make_trunk=_trunk_factory(data, kind, method), epochs=settings["epochs"], seed=task.seed,
+        triplets_per_image=settings["triplets_per_image"], knn_k=settings["knn_k"], overrides=overrides,
+        cnn_epochs=settings["cnn_epochs"], finetune=settings["finetune"])
+    truth = data.truth[split["test"]]
+    out = {"row": dict(kind=kind, tags=task.tags, method=method, seed=int(task.seed), **_prf_row(scores, truth),
+                       fit_s=seconds),
+           "curve": [dict(method=method, epoch=epoch, train_loss=loss, val_F1=held.get(epoch, np.nan))
+                     for epoch, loss in enumerate(getattr(model, "history_", []) if callback else [], start=1)]}
+    if task.first:
+        out.update(per_tag=per_tag_annotation(scores, truth, TOP_K), scores=scores,
+                   model=model if task.tags == "clean" else None)
+    return out
+
+
+_WORKER: dict = {}
+
+
+def _start_worker(data: AnnotationData, settings: Mapping, threads: int) -> None:
+    """A worker process of :func:`annotation_runs`: ``threads`` threads for torch and BLAS."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    os.environ["OMP_NUM_THREADS"] = str(threads)  # read by torch_thread_count
+    torch.set_num_threads(threads)
+    _WORKER.update(data=data, settings=settings, limits=threadpool_limits(threads))
+
+
+def _run_in_worker(task: _RunTask) -> dict:
+    return _run_task(_WORKER["data"], task, _WORKER["settings"])
+
+
+# the slowest models first, so that the last tasks left for the workers are short
+_TASK_COST = {"DREL": 0, "CNN_hinge": 1, "CNN_WARP": 1, "CNN_softmax": 1, "WSABIE": 2, "SVM": 3, "kNN": 4}
+
+
 def annotation_runs(data: AnnotationData, seeds: Sequence[int], kinds: Sequence[str] = ("low-level", "cnn"),
                     epochs: int = 10, triplets_per_image: int = 20, knn_k: int = 100, ugc: bool = True,
                     ugc_methods: Sequence[str] = ("kNN", "WSABIE", "DREL"), val_fraction: float = 0.1,
                     test_fraction: float = 0.1, chosen: Mapping[str, Mapping[str, dict]] | None = None,
-                    cnn_epochs: int | None = None, curves_kind: str | None = "cnn") -> RunOutputs:
+                    cnn_epochs: int | None = None, curves_kind: str | None = "cnn", workers: int = 1) -> RunOutputs:
     """Every method of each kind's table with every seed (split and training), on the clean
     labels and, with ``ugc``, trained on the UGC tags (CNN features, ``ugc_methods``); always
     evaluated against the clean labels of the test images.
@@ -452,42 +520,44 @@ def annotation_runs(data: AnnotationData, seeds: Sequence[int], kinds: Sequence[
     The CNN taggers fine-tune ``data.finetune``'s tail when it is set (``cnn_epochs`` epochs,
     default ``epochs``). With ``curves_kind``, the first seed's DREL and WSABIE on those features
     also record the validation F1@5 after every epoch (``RunOutputs.curves``): the validation
-    images are not trained on, and nothing is chosen from the curves."""
-    out = RunOutputs(pd.DataFrame())
-    rows, curve_rows = [], []
-    mode = data.finetune.mode if data.finetune is not None else "none"
+    images are not trained on, and nothing is chosen from the curves.
+
+    ``workers > 1`` trains the models in that many worker processes with one thread each (every
+    model is seeded, so the results do not depend on the order; they can differ from a run in
+    one process with several threads in the last digits of floating-point sums, and the fit
+    times are single-threaded ones)."""
+    if not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise ValueError(f"workers must be a positive int, got {workers!r}")
+    settings = dict(val_fraction=val_fraction, test_fraction=test_fraction, chosen=chosen, curves_kind=curves_kind,
+                    epochs=epochs, triplets_per_image=triplets_per_image, knn_k=knn_k, cnn_epochs=cnn_epochs,
+                    finetune=data.finetune.mode if data.finetune is not None else "none")
+    tasks = []
     for s, seed in enumerate(seeds):
-        split = data.split(seed, val_fraction, test_fraction)
-        if s == 0:
-            out.test_idx = split["test"]
-        settings = [(kind, "clean", m) for kind in kinds for m in TABLE_METHODS[kind]]
+        combos = [(kind, "clean", m) for kind in kinds for m in TABLE_METHODS[kind]]
         if ugc:
-            settings += [("cnn", "ugc", m) for m in ugc_methods]
-        for kind, tags, method in settings:
-            x = method_inputs(data, kind, method)
-            y = data.truth if tags == "clean" else data.ugc
-            overrides = dict((chosen or {}).get(kind, {}).get(method, {}))
-            held: dict[int, float] = {}
-            callback = None
-            if s == 0 and tags == "clean" and kind == curves_kind and method in ("DREL", "WSABIE"):
-                def callback(epoch, model, others, held=held):
-                    held[epoch] = annotation_prf(model.score(others[1]), data.truth[split["val"]], k=TOP_K).F1
-            model, (scores, *_), seconds = fit_and_score(
-                method, kind, x[split["train"]], y[split["train"]], [x[split["test"]], x[split["val"]]],
-                callback=callback, make_trunk=_trunk_factory(data, kind, method), epochs=epochs, seed=seed,
-                triplets_per_image=triplets_per_image, knn_k=knn_k, overrides=overrides, cnn_epochs=cnn_epochs,
-                finetune=mode)
-            for epoch, loss in enumerate(getattr(model, "history_", []) if callback else [], start=1):
-                curve_rows.append(dict(method=method, epoch=epoch, train_loss=loss, val_F1=held.get(epoch, np.nan)))
-            truth = data.truth[split["test"]]
-            rows.append(dict(kind=kind, tags=tags, method=method, seed=int(seed), **_prf_row(scores, truth),
-                             fit_s=seconds))
-            if s == 0:
-                out.per_tag[(kind, tags, method)] = per_tag_annotation(scores, truth, TOP_K)
-                out.test_scores[(kind, tags, method)] = scores
-                if tags == "clean":
-                    out.models[(kind, method)] = model
-    out.frame = pd.DataFrame(rows)
+            combos += [("cnn", "ugc", m) for m in ugc_methods]
+        tasks += [_RunTask(int(seed), s == 0, kind, tags, method) for kind, tags, method in combos]
+    if workers > 1 and len(tasks) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        order = sorted(range(len(tasks)), key=lambda i: (_TASK_COST.get(tasks[i].method, 0), i))
+        with ProcessPoolExecutor(max_workers=int(workers), mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_start_worker, initargs=(data, settings, 1)) as pool:
+            done = dict(zip(order, pool.map(_run_in_worker, [tasks[i] for i in order])))
+        results = [done[i] for i in range(len(tasks))]
+    else:
+        results = [_run_task(data, task, settings) for task in tasks]
+    out = RunOutputs(pd.DataFrame(), test_idx=data.split(seeds[0], val_fraction, test_fraction)["test"])
+    curve_rows = []
+    for task, result in zip(tasks, results):
+        curve_rows += result["curve"]
+        if task.first:
+            key = (task.kind, task.tags, task.method)
+            out.per_tag[key], out.test_scores[key] = result["per_tag"], result["scores"]
+            if task.tags == "clean":
+                out.models[(task.kind, task.method)] = result["model"]
+    out.frame = pd.DataFrame([r["row"] for r in results])
     out.curves = pd.DataFrame(curve_rows) if curve_rows else None
     return out
 
@@ -612,7 +682,7 @@ def plot_top_tags(images: Sequence[np.ndarray], tag_lists: Sequence[Sequence[str
 def online_update_experiment(data: AnnotationData, kind: str = "cnn", seed: int = 0, new_fraction: float = 0.3,
                              epochs: int = 10, update_epochs: int | None = None, triplets_per_image: int = 20,
                              val_fraction: float = 0.1, test_fraction: float = 0.1,
-                             retrained: tuple[DREL, float] | None = None) -> pd.DataFrame:
+                             retrained: tuple[DREL, float] | None = None, num_threads: int | None = None) -> pd.DataFrame:
     """DREL trained on the old tags, then updated with new images and new tags (``partial_fit``),
     against DREL retrained from scratch on all training images and all tags.
 
@@ -626,7 +696,8 @@ def online_update_experiment(data: AnnotationData, kind: str = "cnn", seed: int 
     ``retrained``: ``(model, fit seconds)`` of a DREL already trained that way (same features,
     seed, training images, epochs and triplets: Table 2's first-seed DREL), reused instead of
     training it again; its tags are in the data's order, which only permutes which random
-    embedding each tag starts from.
+    embedding each tag starts from. Its time is only comparable with the update's when both ran
+    with the same threads (``num_threads``: 1 when it came from :func:`annotation_runs`' workers).
     """
     rng = np.random.default_rng([int(seed), 0x0A1])
     split = data.split(seed, val_fraction, test_fraction)
@@ -641,7 +712,7 @@ def online_update_experiment(data: AnnotationData, kind: str = "cnn", seed: int 
     n_batch = max(2, int(round(new_fraction * train.size)))
     first, batch = np.sort(train[n_batch:]), np.sort(train[:n_batch])
     test_x, test_y = x[split["test"]], y[split["test"]][:, order]
-    common = dict(epochs=epochs, seed=seed, triplets_per_image=triplets_per_image)
+    common = dict(epochs=epochs, seed=seed, triplets_per_image=triplets_per_image, num_threads=num_threads)
 
     def evaluate(scores: np.ndarray) -> dict:
         out = {}
