@@ -5,7 +5,9 @@ The chapter runs, in order:
 1. :func:`prepare_data` — the toy world's 92 clean labels (objects, scenes, attributes) as the tag
    vocabulary (the role of NUS-WIDE's 81 concepts), its low-level features (the six NUS-WIDE
    blocks, 1,134-D, :func:`low_level_matrix`) and EfficientNet-Lite0 pooled features (1,280-D),
-   and the noisy UGC tags mapped onto the same vocabulary (:func:`ugc_tag_matrix`);
+   and the noisy UGC tags mapped onto the same vocabulary (:func:`ugc_tag_matrix`); for the CNN
+   taggers, the frozen stem's cached output and the trainable last stages they fine-tune
+   (:func:`cnn_fine_tuning`);
 2. :func:`select_hyperparameters` — small documented grids scored on the *validation* images (a
    part of the training images), never on the test split; :data:`CHOSEN` records the choice
    made with it (the chapter reruns the search with ``tune=True``);
