@@ -1,6 +1,7 @@
 """The chapter driver executes a Jupytext script with papermill, shows the parameters used, and
 finishes the executed notebook: the two boxes at the top, no progress bars, code input hidden."""
 
+import os
 import json
 import textwrap
 
@@ -250,3 +251,16 @@ def test_command_parameters_rule(tmp_path):
     assert command_parameters(specs, {"a": 1, "c": "y"}, declared=["d"]) == {"d": [1, 2], "c": "y"}
     with pytest.raises(BookError, match="unknown parameter 'e'"):
         command_parameters(specs, {}, declared=["e"])
+
+
+def test_relative_data_folders_are_made_absolute_before_kernels_start(monkeypatch, tmp_path):
+    from tagbook import book
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TAGBOOK_SHARED_DATA", "../shared/data")
+    monkeypatch.setenv("TAGBOOK_CACHE", "/already/absolute")
+    monkeypatch.delenv("TAGBOOK_ROOT", raising=False)
+    book.absolute_path_variables()
+    assert os.environ["TAGBOOK_SHARED_DATA"] == str((tmp_path / "../shared/data").resolve())
+    assert os.environ["TAGBOOK_CACHE"] == "/already/absolute"
+    assert "TAGBOOK_ROOT" not in os.environ

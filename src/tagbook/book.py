@@ -573,6 +573,18 @@ def plan_chapter(source: Path, parameters: Mapping[str, Any] | None = None, forc
 # ---------------------------------------------------------------------------------------------
 
 
+PATH_VARIABLES = ("TAGBOOK_SHARED_DATA", "TAGBOOK_CACHE", "TAGBOOK_ROOT")
+
+
+def absolute_path_variables() -> None:
+    """Make the folders named by :data:`PATH_VARIABLES` absolute (against the current folder), so
+    that a kernel started in ``notebooks/`` reads the same folders as the command that started it."""
+    for name in PATH_VARIABLES:
+        value = os.environ.get(name)
+        if value and not Path(value).expanduser().is_absolute():
+            os.environ[name] = str(Path(value).expanduser().resolve())
+
+
 def execute_chapter(source: Path, parameters: Mapping[str, Any] | None = None, log_output: bool = False,
                     inputs: Mapping[str, str] | None = None) -> Path:
     """Convert, execute, finish and store one chapter; returns the executed ``.ipynb``.
@@ -585,6 +597,7 @@ def execute_chapter(source: Path, parameters: Mapping[str, Any] | None = None, l
     import nbformat
     import papermill
 
+    absolute_path_variables()  # the kernel runs in notebooks/: a relative folder would move
     out_dir = generated_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     chapter_number = source.stem.split("_", 1)[0]
