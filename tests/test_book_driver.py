@@ -1,8 +1,8 @@
 """The chapter driver executes a Jupytext script with papermill, shows the parameters used, and
 finishes the executed notebook: the two boxes at the top, no progress bars, code input hidden."""
 
-import os
 import json
+import os
 import textwrap
 
 import nbformat
