@@ -150,9 +150,15 @@ show_table(h15.chosen_table(chosen))
 # per core, train the models side by side).
 
 # %% tags=["show-input"]
+import functools
+
+# the online-update experiment's first model and update (below) train alongside, in the same workers
+online_args = dict(kind="cnn", seed=config.seed, new_fraction=config.online_new_fraction, epochs=config.epochs,
+                   triplets_per_image=config.triplets_per_image)
 runs = h15.annotation_runs(data, seeds, epochs=config.epochs, triplets_per_image=config.triplets_per_image,
                            knn_k=config.knn_k, ugc=config.ugc, chosen=chosen, cnn_epochs=config.cnn_epochs,
-                           workers=config.workers)
+                           workers=config.workers,
+                           also={"online": functools.partial(h15.online_update_models, **online_args)})
 
 # %% tags=["remove-input"]
 md("**Table 1: low-level features**")
@@ -259,10 +265,8 @@ md(f"{overlap} of the {len(photos)} photos have a hand label that is a toy-world
 
 # %%
 first_drel = runs.frame.query("kind == 'cnn' and tags == 'clean' and method == 'DREL'").iloc[0]
-online = h15.online_update_experiment(data, "cnn", seed=config.seed, new_fraction=config.online_new_fraction,
-                                      epochs=config.epochs, triplets_per_image=config.triplets_per_image,
-                                      retrained=(runs.models[("cnn", "DREL")], float(first_drel["fit_s"])),
-                                      num_threads=1 if config.workers > 1 else None)
+online = h15.online_update_experiment(data, **online_args, update=runs.also["online"],
+                                      retrained=(runs.models[("cnn", "DREL")], float(first_drel["fit_s"])))
 show_table(online)
 claims.append(h15.record_online_update_claim(ledger, online))
 

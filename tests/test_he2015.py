@@ -312,3 +312,23 @@ def test_worker_processes_give_the_same_runs_as_one_process_with_one_thread(data
     assert set(parallel.models) == set(single.models)
     with pytest.raises(ValueError, match="workers"):
         h.annotation_runs(data, workers=0, **kwargs)
+
+
+def test_online_models_can_train_in_the_workers(data, tiny_dims):
+    import functools
+
+    args = dict(kind="cnn", seed=0, new_fraction=0.25, epochs=3, triplets_per_image=4)
+    # the workers import CHOSEN afresh, without tiny_dims' patch: their DREL has the default size,
+    # so only what does not depend on the network (the split of tags and images) is compared
+    fn = functools.partial(h.online_update_models, **args)
+    runs = h.annotation_runs(data, seeds=[0], kinds=("cnn",), epochs=3, triplets_per_image=4, knn_k=10, ugc=False,
+                             chosen={"cnn": dict(h.CHOSEN["cnn"])}, workers=2, also={"online": fn})
+    update = runs.also["online"]
+    assert isinstance(update, h.OnlineUpdate) and update.update_scores.shape[1] == len(data.keys)
+    here = h.online_update_models(data, **args)
+    assert update.n_old == here.n_old and update.n_batch == here.n_batch
+    np.testing.assert_array_equal(update.order, here.order)
+    table = h.online_update_experiment(data, **args, update=here)
+    assert table.loc["online update (partial_fit)", "F1 new"] > 0
+    with pytest.raises(ValueError, match="other arguments"):
+        h.online_update_experiment(data, **{**args, "new_fraction": 0.5}, update=here)

@@ -58,7 +58,7 @@ __all__ = [
     "CNNFineTuning", "cnn_fine_tuning", "method_inputs", "chosen_settings", "CHOSEN_FINETUNE",
     "GRIDS_FINETUNE", "make_model", "fit_and_score", "select_hyperparameters", "chosen_from", "chosen_table", "annotation_runs", "results_table",
     "plot_training_curves", "per_tag_recall", "plot_per_tag_recall",
-    "online_update_experiment", "time_per_test_image", "complexity_table", "complexity_slopes",
+    "online_update_experiment", "online_update_models", "OnlineUpdate", "time_per_test_image", "complexity_table", "complexity_slopes",
     "plot_complexity", "label_statistics_table", "top_tags", "plot_top_tags",
 ]
 
@@ -449,6 +449,7 @@ class RunOutputs:
     test_idx: np.ndarray | None = None  # test images of the first seed
     models: dict = field(default_factory=dict)  # (kind, method) -> model of the first seed (clean tags)
     curves: pd.DataFrame | None = None  # per epoch of the first seed: training loss and validation F1@5
+    also: dict = field(default_factory=dict)  # results of annotation_runs' ``also`` tasks
 
 
 @dataclass(frozen=True)
@@ -506,6 +507,10 @@ def _run_in_worker(task: _RunTask) -> dict:
     return _run_task(_WORKER["data"], task, _WORKER["settings"])
 
 
+def _call_in_worker(fn: Callable[[AnnotationData], object]) -> object:
+    return fn(_WORKER["data"])
+
+
 # the slowest models first, so that the last tasks left for the workers are short
 _TASK_COST = {"DREL": 0, "CNN_hinge": 1, "CNN_WARP": 1, "CNN_softmax": 1, "WSABIE": 2, "SVM": 3, "kNN": 4}
 
@@ -514,7 +519,8 @@ def annotation_runs(data: AnnotationData, seeds: Sequence[int], kinds: Sequence[
                     epochs: int = 10, triplets_per_image: int = 20, knn_k: int = 100, ugc: bool = True,
                     ugc_methods: Sequence[str] = ("kNN", "WSABIE", "DREL"), val_fraction: float = 0.1,
                     test_fraction: float = 0.1, chosen: Mapping[str, Mapping[str, dict]] | None = None,
-                    cnn_epochs: int | None = None, curves_kind: str | None = "cnn", workers: int = 1) -> RunOutputs:
+                    cnn_epochs: int | None = None, curves_kind: str | None = "cnn", workers: int = 1,
+                    also: Mapping[str, Callable[[AnnotationData], object]] | None = None) -> RunOutputs:
     """Every method of each kind's table with every seed (split and training), on the clean
     labels and, with ``ugc``, trained on the UGC tags (CNN features, ``ugc_methods``); always
     evaluated against the clean labels of the test images.
@@ -527,7 +533,9 @@ def annotation_runs(data: AnnotationData, seeds: Sequence[int], kinds: Sequence[
     ``workers > 1`` trains the models in that many worker processes with one thread each (every
     model is seeded, so the results do not depend on the order; they can differ from a run in
     one process with several threads in the last digits of floating-point sums, and the fit
-    times are single-threaded ones)."""
+    times are single-threaded ones). ``also``: more work for the same workers, ``{name: fn}``
+    with ``fn(data)`` picklable (a ``functools.partial`` of a module function, e.g. of
+    :func:`online_update_models`); its results are in ``RunOutputs.also``."""
     if not isinstance(workers, (int, np.integer)) or workers < 1:
         raise ValueError(f"workers must be a positive int, got {workers!r}")
     settings = dict(val_fraction=val_fraction, test_fraction=test_fraction, chosen=chosen, curves_kind=curves_kind,
@@ -539,18 +547,23 @@ def annotation_runs(data: AnnotationData, seeds: Sequence[int], kinds: Sequence[
         if ugc:
             combos += [("cnn", "ugc", m) for m in ugc_methods]
         tasks += [_RunTask(int(seed), s == 0, kind, tags, method) for kind, tags, method in combos]
-    if workers > 1 and len(tasks) > 1:
+    also = dict(also or {})
+    if workers > 1 and len(tasks) + len(also) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         order = sorted(range(len(tasks)), key=lambda i: (_TASK_COST.get(tasks[i].method, 0), i))
         with ProcessPoolExecutor(max_workers=int(workers), mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_start_worker, initargs=(data, settings, 1)) as pool:
-            done = dict(zip(order, pool.map(_run_in_worker, [tasks[i] for i in order])))
-        results = [done[i] for i in range(len(tasks))]
+            extra = {name: pool.submit(_call_in_worker, fn) for name, fn in also.items()}  # first: long tasks
+            futures = {i: pool.submit(_run_in_worker, tasks[i]) for i in order}
+            results = [futures[i].result() for i in range(len(tasks))]
+            also_results = {name: future.result() for name, future in extra.items()}
     else:
         results = [_run_task(data, task, settings) for task in tasks]
-    out = RunOutputs(pd.DataFrame(), test_idx=data.split(seeds[0], val_fraction, test_fraction)["test"])
+        also_results = {name: fn(data) for name, fn in also.items()}
+    out = RunOutputs(pd.DataFrame(), test_idx=data.split(seeds[0], val_fraction, test_fraction)["test"],
+                     also=also_results)
     curve_rows = []
     for task, result in zip(tasks, results):
         curve_rows += result["curve"]
@@ -681,10 +694,62 @@ def plot_top_tags(images: Sequence[np.ndarray], tag_lists: Sequence[Sequence[str
 
 
 # -- online updating ---------------------------------------------------------------------------
+@dataclass
+class OnlineUpdate:
+    """The first model and its online update of :func:`online_update_experiment`, with their
+    test scores (tags in ``order``: old tags first, then the new ones) and fit times."""
+
+    order: np.ndarray
+    n_old: int
+    n_first: int
+    n_batch: int
+    first_scores: np.ndarray  # (n_test, n_old) the first model's scores of the old tags
+    update_scores: np.ndarray  # (n_test, T) after partial_fit
+    first_s: float
+    update_s: float
+
+
+def _online_split(data: AnnotationData, seed: int, new_fraction: float, val_fraction: float, test_fraction: float):
+    rng = np.random.default_rng([int(seed), 0x0A1])
+    split = data.split(seed, val_fraction, test_fraction)
+    n_tags = data.truth.shape[1]
+    present = np.flatnonzero(data.truth[split["train"]].sum(0) >= 2)
+    n_new = max(1, int(round(new_fraction * n_tags)))
+    new = np.sort(rng.choice(present, size=min(n_new, present.size), replace=False))
+    old = np.setdiff1d(np.arange(n_tags), new)
+    train = rng.permutation(split["train"])
+    n_batch = max(2, int(round(new_fraction * train.size)))
+    return split, old, new, np.sort(train[n_batch:]), np.sort(train[:n_batch])
+
+
+def online_update_models(data: AnnotationData, kind: str = "cnn", seed: int = 0, new_fraction: float = 0.3,
+                         epochs: int = 10, update_epochs: int | None = None, triplets_per_image: int = 20,
+                         val_fraction: float = 0.1, test_fraction: float = 0.1,
+                         num_threads: int | None = None) -> OnlineUpdate:
+    """Train the first DREL on the old tags and update it with ``partial_fit`` (see
+    :func:`online_update_experiment`); ``num_threads`` for both (default: the chapter's)."""
+    split, old, new, first, batch = _online_split(data, seed, new_fraction, val_fraction, test_fraction)
+    order = np.concatenate([old, new])  # the model's tag order: old tags first, then the new ones
+    x, y = data.features[kind], data.truth
+    test_x = x[split["test"]]
+    start = time.perf_counter()
+    model = make_model("DREL", kind, epochs=epochs, seed=seed, triplets_per_image=triplets_per_image,
+                       num_threads=num_threads)
+    model.fit(x[first], y[first][:, old])
+    first_s = time.perf_counter() - start
+    first_scores = model.score(test_x)
+    start = time.perf_counter()
+    model.partial_fit(x[batch], y[batch][:, order], new_tags=int(new.size), epochs=update_epochs)
+    update_s = time.perf_counter() - start
+    return OnlineUpdate(order, int(old.size), int(first.size), int(batch.size), first_scores, model.score(test_x),
+                        first_s, update_s)
+
+
 def online_update_experiment(data: AnnotationData, kind: str = "cnn", seed: int = 0, new_fraction: float = 0.3,
                              epochs: int = 10, update_epochs: int | None = None, triplets_per_image: int = 20,
                              val_fraction: float = 0.1, test_fraction: float = 0.1,
-                             retrained: tuple[DREL, float] | None = None, num_threads: int | None = None) -> pd.DataFrame:
+                             retrained: tuple[DREL, float] | None = None, num_threads: int | None = None,
+                             update: OnlineUpdate | None = None) -> pd.DataFrame:
     """DREL trained on the old tags, then updated with new images and new tags (``partial_fit``),
     against DREL retrained from scratch on all training images and all tags.
 
@@ -695,58 +760,46 @@ def online_update_experiment(data: AnnotationData, kind: str = "cnn", seed: int 
     the new tags are known everywhere: an upper reference). F1@5 on the test images is given over
     all tags and separately over old and new tags (each restricted to its columns).
 
+    ``update``: the first model and its update (:func:`online_update_models` with the same
+    arguments), when already trained, e.g. in :func:`annotation_runs`' workers.
     ``retrained``: ``(model, fit seconds)`` of a DREL already trained that way (same features,
     seed, training images, epochs and triplets: Table 2's first-seed DREL), reused instead of
     training it again; its tags are in the data's order, which only permutes which random
-    embedding each tag starts from. Its time is only comparable with the update's when both ran
-    with the same threads (``num_threads``: 1 when it came from :func:`annotation_runs`' workers).
+    embedding each tag starts from. Times are only comparable when all three ran with the same
+    threads (``num_threads``: 1 when they came from :func:`annotation_runs`' workers).
     """
-    rng = np.random.default_rng([int(seed), 0x0A1])
-    split = data.split(seed, val_fraction, test_fraction)
+    args = dict(kind=kind, seed=seed, new_fraction=new_fraction, epochs=epochs, triplets_per_image=triplets_per_image,
+                val_fraction=val_fraction, test_fraction=test_fraction)
+    if update is None:
+        update = online_update_models(data, update_epochs=update_epochs, num_threads=num_threads, **args)
+    split, old, new, first, batch = _online_split(data, seed, new_fraction, val_fraction, test_fraction)
+    order = update.order
+    if not np.array_equal(order, np.concatenate([old, new])):
+        raise ValueError("update was trained with other arguments than these (its tags differ)")
     x, y = data.features[kind], data.truth
-    n_tags = y.shape[1]
-    present = np.flatnonzero(y[split["train"]].sum(0) >= 2)
-    n_new = max(1, int(round(new_fraction * n_tags)))
-    new = np.sort(rng.choice(present, size=min(n_new, present.size), replace=False))
-    old = np.setdiff1d(np.arange(n_tags), new)
-    order = np.concatenate([old, new])  # the model's tag order: old tags first, then the new ones
-    train = rng.permutation(split["train"])
-    n_batch = max(2, int(round(new_fraction * train.size)))
-    first, batch = np.sort(train[n_batch:]), np.sort(train[:n_batch])
     test_x, test_y = x[split["test"]], y[split["test"]][:, order]
-    common = dict(epochs=epochs, seed=seed, triplets_per_image=triplets_per_image, num_threads=num_threads)
 
     def evaluate(scores: np.ndarray) -> dict:
         out = {}
         for name, cols in (("all", np.arange(order.size)), ("old", np.arange(old.size)),
                            ("new", np.arange(old.size, order.size))):
-            out[name] = annotation_prf(scores[:, cols], test_y[:, cols], k=TOP_K).F1
+            out[f"F1 {name}"] = annotation_prf(scores[:, cols], test_y[:, cols], k=TOP_K).F1
         return out
 
-    rows = []
-    start = time.perf_counter()
-    model = make_model("DREL", kind, **common)
-    model.fit(x[first], y[first][:, old])
-    base_s = time.perf_counter() - start
-    old_only = model.score(test_x)
-    rows.append(dict(model="first model (old tags only)", seconds=base_s,
-                     **{f"F1 {k}": v for k, v in evaluate(np.concatenate(
-                         [old_only, np.full((old_only.shape[0], new.size), -np.inf, np.float32)], axis=1)).items()}))
-    start = time.perf_counter()
-    model.partial_fit(x[batch], y[batch][:, order], new_tags=int(new.size), epochs=update_epochs)
-    update_s = time.perf_counter() - start
-    rows.append(dict(model="online update (partial_fit)", seconds=update_s,
-                     **{f"F1 {k}": v for k, v in evaluate(model.score(test_x)).items()}))
+    unseen = np.full((update.first_scores.shape[0], new.size), -np.inf, np.float32)
+    rows = [dict(model="first model (old tags only)", seconds=update.first_s,
+                 **evaluate(np.concatenate([update.first_scores, unseen], axis=1))),
+            dict(model="online update (partial_fit)", seconds=update.update_s, **evaluate(update.update_scores))]
     if retrained is None:
         start = time.perf_counter()
-        model = make_model("DREL", kind, **common)
+        model = make_model("DREL", kind, epochs=epochs, seed=seed, triplets_per_image=triplets_per_image,
+                           num_threads=num_threads)
         model.fit(x[split["train"]], y[split["train"]][:, order])
         retrained = model, time.perf_counter() - start
         retrained_scores = model.score(test_x)
     else:
         retrained_scores = retrained[0].score(test_x)[:, order]
-    rows.append(dict(model="retrained from scratch", seconds=retrained[1],
-                     **{f"F1 {k}": v for k, v in evaluate(retrained_scores).items()}))
+    rows.append(dict(model="retrained from scratch", seconds=retrained[1], **evaluate(retrained_scores)))
     frame = pd.DataFrame(rows).set_index("model")
     frame.attrs.update(n_old=int(old.size), n_new=int(new.size), n_first=int(first.size), n_batch=int(batch.size),
                        new_tags=[data.keys[j] for j in new])
