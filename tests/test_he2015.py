@@ -332,3 +332,17 @@ def test_online_models_can_train_in_the_workers(data, tiny_dims):
     assert table.loc["online update (partial_fit)", "F1 new"] > 0
     with pytest.raises(ValueError, match="other arguments"):
         h.online_update_experiment(data, **{**args, "new_fraction": 0.5}, update=here)
+
+
+def test_low_level_cache_is_keyed_by_the_pixels(monkeypatch, tmp_path):
+    from tagbook.world import WorldConfig, make_world
+
+    monkeypatch.setenv("TAGBOOK_CACHE", str(tmp_path))
+    world = make_world(WorldConfig(n_images=24, seed=0), progress=False)
+    first = h.low_level_matrix(world, codebook_images=24)
+    assert first.shape == (24, 1134)
+    np.testing.assert_array_equal(h.low_level_matrix(world, codebook_images=24), first)  # a cache hit
+    redrawn = SimpleNamespace(images=world.images.copy(), splits=world.splits, config=world.config)
+    redrawn.images[0, 0, 0] ^= 255  # same settings, other pixels: not served the old features
+    h.low_level_matrix(redrawn, codebook_images=24)
+    assert len(list((tmp_path / "he2015-lowlevel").glob("*.npz"))) == 2

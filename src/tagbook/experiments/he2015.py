@@ -33,7 +33,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -231,15 +231,19 @@ def low_level_matrix(world, progress: bool = False, codebook_images: int = 400) 
 
     The 500-word bag-of-visual-words codebook is fitted on up to ``codebook_images`` images of the
     world's own ``train`` split (pixels only, no labels)."""
-    from tagbook.cache import cache_path, content_key, load_arrays, save_arrays
+    from tagbook.cache import cache_path, content_hash, content_key, load_arrays, save_arrays
     from tagbook.vision.lowlevel import BagOfVisualWords, concatenate_low_level, low_level_features
 
-    key = content_key({"world": asdict(world.config), "low_level": LOW_LEVEL_VERSION, "codebook": codebook_images})
+    # keyed by the pixels (not only the world's settings: a change in how worlds are drawn must not
+    # leave features of the old images in the cache) and by the codebook's images
+    codebook_rows = np.asarray(world.splits["train"])[:codebook_images]
+    images = np.ascontiguousarray(world.images)
+    key = content_key({"images": content_hash((repr(images.shape).encode(), images.tobytes()), 32),
+                       "low_level": LOW_LEVEL_VERSION, "codebook": codebook_rows.tolist()})
     path = cache_path("he2015-lowlevel", key)
     hit = load_arrays(path)
     if hit is not None:
         return hit[0]["features"]
-    codebook_rows = np.asarray(world.splits["train"])[:codebook_images]
     bovw = BagOfVisualWords().fit(world.images[codebook_rows], progress=progress)
     features = concatenate_low_level(low_level_features(world.images, bovw=bovw, progress=progress))
     save_arrays(path, {"features": features.astype(np.float32)})
