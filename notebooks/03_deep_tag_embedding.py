@@ -316,7 +316,8 @@ show_table(ledger.table(), index=False)
 #   features), 1.8 s with `head`, 6.9 s with `block` (the last MBConv block too) and 206 s with `all`
 #   (full fine-tuning from the images): `-p cnn_finetune all` runs for about two hours here. The
 #   learning rates of `head` were chosen on the validation images at 4 epochs; at 3 epochs the
-#   validation F1 fell by 0.01 to 0.06, hence the default.
+#   validation F1 fell by 0.01 to 0.06, hence the default. `block` and `all` were not searched: they
+#   use the tagger's default rate unless `-p tune True` searches them too.
 # - **kNN's k.** k = 100 is the paper's setting for 103,290 training images (0.1 % of them); with the
 #   toy world's training images (`n_images` less the test and validation parts) it reaches several
 #   per cent of the training set, so the votes favour
@@ -327,7 +328,7 @@ show_table(ledger.table(), index=False)
 # - **Hyper-parameters.** Chosen on validation images from small grids (above), not given by the
 #   paper; SGD with momentum for DREL where the search preferred it.
 # - **Size.** The default run trains 17 models per seed over 3 seeds, in two worker processes, in
-#   about three minutes on two idle cores with the features cached. A larger run (`-p n_images 5000
+#   under three minutes on two idle cores with the features cached. A larger run (`-p n_images 5000
 #   -p n_seeds 5`) gives tighter spreads and a rarer tail (so N+ becomes informative), `-p epochs 30`
 #   lets the held-out curves flatten, and on a machine with more cores `-p workers 8` trains eight
 #   models at a time.
