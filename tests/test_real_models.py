@@ -286,7 +286,10 @@ def test_read_tatoeba_tokenises_and_names_bad_lines(tmp_path):
         r01.read_tatoeba(path)
 
 
-def test_run_biskip_on_a_planted_parallel_corpus():
+@pytest.fixture(scope="module")
+def biskip_runs():
+    """BiSkip on a planted parallel corpus (random walks over 20 words, the same walk in both
+    languages), with and without the per-epoch record of the held-out dictionary."""
     rng = np.random.default_rng(0)
     successors = rng.integers(20, size=(20, 2))
     corpus = []
@@ -298,7 +301,12 @@ def test_run_biskip_on_a_planted_parallel_corpus():
     dictionary = BilingualDictionary.from_pairs([(f"e{i}", f"z{i}") for i in range(20)])
     config = BiSkipConfig(dim=16, window=2, epochs=4, lr=0.05, batch_size=2048, min_count=1, subsample=0, seed=1,
                           show_progress=False)  # few large steps: seconds
-    run = r01.run_biskip(corpus, dictionary, config, "planted")
+    return (r01.run_biskip(corpus, dictionary, config, "planted"),
+            r01.run_biskip(corpus, dictionary, config, "planted", per_epoch=False))
+
+
+def test_run_biskip_on_a_planted_parallel_corpus(biskip_runs):
+    run = biskip_runs[0]
     assert run.n_pairs == 300 and run.n_queries == len(run.english_words) == 20
     assert run.chance == pytest.approx(100 / 20)
     assert run.table.loc["nn", "P@1"] > 3 * run.chance
@@ -306,6 +314,39 @@ def test_run_biskip_on_a_planted_parallel_corpus():
     assert stats.iloc[:, 0].tolist() == [170000, 26255, 27853] and stats.iloc[:, 1].tolist() == [300, 20, 20]
     neighbours = r01.biskip_neighbours(run.model, ["e1", "absent"], topn=2)
     assert neighbours.index.tolist() == ["e1"] and len(neighbours.loc["e1", "nearest Chinese"].split(" · ")) == 2
+
+
+def test_the_per_epoch_record_leaves_training_and_scores_unchanged(biskip_runs):
+    tracked, plain = biskip_runs
+    assert plain.epochs is None and plain.measure_seconds == 0.0
+    assert tracked.model.loss_history_ == plain.model.loss_history_
+    assert np.array_equal(tracked.model.matrix_, plain.model.matrix_)
+    assert tracked.table.equals(plain.table)
+    curve = tracked.epochs
+    assert curve.index.tolist() == [1, 2, 3, 4]
+    assert curve["training loss"].tolist() == tracked.model.loss_history_
+    # the last epoch's held-out scores are the run's table
+    for method in ("nn", "csls"):
+        for k in ("P@1", "P@5"):
+            assert curve.loc[4, f"{k} {method}"] == tracked.table.loc[method, k]
+    assert curve["P@1 nn"].iloc[-1] > curve["P@1 nn"].iloc[0]  # the space learns translations as it trains
+    assert 0.0 < tracked.measure_seconds < tracked.seconds
+
+
+def test_plot_biskip_training_draws_loss_and_held_out_p1(biskip_runs):
+    from matplotlib.figure import Figure
+
+    run, without = biskip_runs
+    fig = r01.plot_biskip_training(run)
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    loss_ax, p_ax = fig.axes
+    assert loss_ax.get_xlabel() == p_ax.get_xlabel() == "epoch"
+    assert "held-out" in p_ax.get_title() and "training loss" in loss_ax.get_title()
+    labels = [line.get_label() for line in p_ax.get_lines()]
+    assert labels == ["NN", "CSLS", "chance"]
+    assert list(p_ax.get_lines()[0].get_ydata()) == run.epochs["P@1 nn"].tolist()
+    with pytest.raises(ValueError, match="per-epoch"):
+        r01.plot_biskip_training(without)
 
 
 def test_plot_hubness_draws_chinese_hub_names_without_missing_glyphs():
