@@ -246,27 +246,33 @@ class _StubTail(torch.nn.Module):
 
 
 def test_cnn_taggers_fine_tune_the_tail_on_the_stems_inputs(data, tiny_dims):
-    made = []
+    made, initial = [], []
 
-    def make_tail():
-        torch.manual_seed(len(made))
+    def make_tail():  # like the backbone's tail: every copy starts from the same weights
+        torch.manual_seed(0)
         made.append(_StubTail(5))
+        initial.append(made[-1].linear.weight.detach().clone())
         return made[-1]
 
     rng = np.random.default_rng(1)
     stem = rng.random((data.n_images, 5), dtype=np.float32)
+    with torch.no_grad():
+        frozen = make_tail()(torch.from_numpy(stem)).numpy()
+    made.clear(), initial.clear()
     tuned = h.AnnotationData(data.keys, data.names, data.truth, data.ugc, data.features, data.n_images,
-                             h.CNNFineTuning("head", stem, make_tail, data.features["cnn"]))
+                             h.CNNFineTuning("head", stem, make_tail, frozen))
     assert h.method_inputs(tuned, "cnn", "CNN_WARP") is stem
     assert h.method_inputs(tuned, "cnn", "DREL") is data.features["cnn"]
     assert h.method_inputs(tuned, "low-level", "SVM") is data.features["low-level"]
-    start = [m.linear.weight.detach().clone() for m in (_StubTail(5),)]
     out = h.annotation_runs(tuned, seeds=[0], kinds=("cnn",), epochs=2, triplets_per_image=4, knn_k=10, ugc=False,
                             cnn_epochs=1, chosen={"cnn": {m: {"learning_rate": 0.05} for m in h.CNN_LOSSES}})
     assert len(made) == 3  # one fresh tail per CNN tagger
-    assert all(not torch.equal(m.linear.weight, start[0]) for m in made)
-    # each tail's output was standardised on the training images before training
-    assert all(m.output_mean.shape == (6,) and (m.output_std > 0).all() for m in made)
+    assert all(not torch.equal(m.linear.weight, w) for m, w in zip(made, initial))  # each tail was trained
+    # each tail's output was standardised with the frozen tail's statistics on the training images
+    train = tuned.split(0)["train"]
+    for m in made:
+        np.testing.assert_allclose(m.output_mean.numpy(), frozen[train].mean(0), rtol=1e-5, atol=1e-6)
+        assert (m.output_std > 0).all()
     cnn_rows = out.frame[out.frame["method"].isin(list(h.CNN_LOSSES))]
     assert len(cnn_rows) == 3 and cnn_rows["F1"].between(0, 1).all()
     assert all(out.models[("cnn", m)].config.epochs == 1 for m in h.CNN_LOSSES)

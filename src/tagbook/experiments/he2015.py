@@ -326,10 +326,11 @@ def method_inputs(data: AnnotationData, kind: str, method: str) -> np.ndarray:
     return data.features[kind]
 
 
-def _trunk_factory(data: AnnotationData, kind: str, method: str):
-    if method in CNN_LOSSES and kind == "cnn" and data.finetune is not None:
-        return data.finetune.make_tail
-    return None
+def _trunk_args(data: AnnotationData, kind: str, method: str, rows: np.ndarray) -> dict:
+    """``fit_and_score``'s arguments for a CNN tagger that fine-tunes (none otherwise)."""
+    if method in CNN_LOSSES and kind == "cnn" and data.finetune is not None and data.finetune.make_tail is not None:
+        return dict(make_trunk=data.finetune.make_tail, frozen_train_features=data.finetune.pooled[rows])
+    return {}
 
 
 # -- methods -----------------------------------------------------------------------------------
@@ -368,20 +369,24 @@ def _inputs(method: str, kind: str, x_train: np.ndarray, x_other: Sequence[np.nd
 
 
 def fit_and_score(method: str, kind: str, x_train, y_train, x_eval: Sequence[np.ndarray], callback=None,
-                  make_trunk=None, **model_args):
+                  make_trunk=None, frozen_train_features=None, **model_args):
     """Fit ``method`` on ``(x_train, y_train)``; returns ``(model, [scores of each x_eval], fit_seconds)``.
 
     ``make_trunk`` (CNN taggers only): a factory of the trainable tail of the backbone, whose
     inputs ``x_train`` / ``x_eval`` then are; the tail's output is standardised with the frozen
-    tail's statistics on the training images, as the tag layer's inputs are without a tail."""
+    tail's statistics on the training images, as the tag layer's inputs are without a tail:
+    those of ``frozen_train_features`` (the frozen network's pooled features of the training
+    images) when given, else of the fresh tail run on ``x_train``."""
     model = make_model(method, kind, **model_args)
-    start = time.perf_counter()
     if make_trunk is not None and method in CNN_LOSSES:
         from tagbook.vision.finetune import pooled_from_activations
 
         trunk = make_trunk()
-        scaler = FeatureScaler.fit(pooled_from_activations(trunk, x_train))
+        if frozen_train_features is None:
+            frozen_train_features = pooled_from_activations(trunk, x_train)
+        scaler = FeatureScaler.fit(frozen_train_features)
         trunk.set_output_standardisation(scaler.mean, scaler.scale)
+        start = time.perf_counter()
         model.fit(x_train, y_train, trunk=trunk)
         seconds = time.perf_counter() - start
         return model, [model.score(x) for x in x_eval], seconds
@@ -418,7 +423,7 @@ def select_hyperparameters(data: AnnotationData, kind: str, methods: Sequence[st
         x = method_inputs(data, kind, method)
         for setting in grids[method]:
             _, (scores,), _ = fit_and_score(method, kind, x[split["train"]], y[split["train"]], [x[split["val"]]],
-                                            make_trunk=_trunk_factory(data, kind, method), epochs=epochs, seed=seed,
+                                            **_trunk_args(data, kind, method, split["train"]), epochs=epochs, seed=seed,
                                             triplets_per_image=triplets_per_image, overrides=setting,
                                             cnn_epochs=cnn_epochs, finetune=mode)
             rows.append(dict(method=method, setting=", ".join(f"{k}={v}" for k, v in setting.items()),
@@ -478,9 +483,10 @@ def _run_task(data: AnnotationData, task: _RunTask, settings: Mapping) -> dict:
     if task.first and task.tags == "clean" and kind == settings["curves_kind"] and method in ("DREL", "WSABIE"):
         def callback(epoch, model, others, held=held):
             held[epoch] = annotation_prf(model.score(others[1]), data.truth[split["val"]], k=TOP_K).F1
+    evaluated = [x[split["test"]]] + ([x[split["val"]]] if callback else [])  # the curves score the validation part
     model, (scores, *_), seconds = fit_and_score(
-        method, kind, x[split["train"]], y[split["train"]], [x[split["test"]], x[split["val"]]],
-        callback=callback, make_trunk=_trunk_factory(data, kind, method), epochs=settings["epochs"], seed=task.seed,
+        method, kind, x[split["train"]], y[split["train"]], evaluated,
+        callback=callback, **_trunk_args(data, kind, method, split["train"]), epochs=settings["epochs"], seed=task.seed,
         triplets_per_image=settings["triplets_per_image"], knn_k=settings["knn_k"], overrides=overrides,
         cnn_epochs=settings["cnn_epochs"], finetune=settings["finetune"])
     truth = data.truth[split["test"]]
