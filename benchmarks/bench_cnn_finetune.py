@@ -18,44 +18,11 @@ import argparse
 import json
 import time
 
-import numpy as np
 import torch
 
-from tagbook.methods.tagging.cnn_tagger import pairwise_hinge_loss
+from tagbook.experiments.he2015 import finetune_step_seconds
 from tagbook.vision import load_backbone
-from tagbook.vision.finetune import FINETUNE, trainable_tail
-
-
-def step_seconds(mode: str, backbone, batch: int, n_tags: int, repeats: int) -> float:
-    rng = torch.Generator().manual_seed(0)
-    tail = trainable_tail(backbone, mode)
-    if mode == "none":
-        x = torch.rand(batch, 1280, generator=rng)
-    elif mode == "all":
-        x = torch.randint(0, 256, (batch, 3, backbone.input_size, backbone.input_size), generator=rng, dtype=torch.uint8)
-    else:
-        channels = 320 if mode == "head" else 192
-        x = torch.rand(batch, channels, backbone.conv_size, backbone.conv_size, generator=rng)
-    head = torch.nn.Linear(1280, n_tags)
-    params = list(head.parameters()) + ([] if tail is None else list(tail.parameters()))
-    optimiser = torch.optim.SGD(params, lr=1e-3, momentum=0.9)
-    targets = (torch.rand(batch, n_tags, generator=rng) < 0.08).float()
-    targets[:, 0] = 1.0
-
-    def step():
-        features = x if tail is None else tail(x)
-        loss = pairwise_hinge_loss(head(features), targets)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-
-    step()  # warm up
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        best = min(best, time.perf_counter() - start)
-    return float(best)
+from tagbook.vision.finetune import FINETUNE
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -73,7 +40,7 @@ def main(argv: list[str] | None = None) -> dict:
     result = {"benchmark": "cnn_finetune", "batch": args.batch, "images": args.images, "threads": args.threads,
               "step_seconds": {}, "epoch_seconds": {}}
     for mode in args.modes:
-        seconds = step_seconds(mode, backbone, args.batch, args.tags, args.repeats)
+        seconds = finetune_step_seconds(backbone, mode, batch=args.batch, n_tags=args.tags, repeats=args.repeats)
         result["step_seconds"][mode] = seconds
         result["epoch_seconds"][mode] = seconds * steps
         print(f"{mode:>6}: {1e3 * seconds:9.1f} ms per step of {args.batch}, {seconds * steps:8.1f} s per epoch "

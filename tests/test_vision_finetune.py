@@ -96,3 +96,12 @@ def test_cnn_tagger_fine_tunes_the_tail_on_uint8_images(backbone, images):
     model.fit(x, tags, trunk=tail)
     assert not torch.equal(tail.head_conv.weight, start)
     assert model.score(x).shape == (4, 3)
+
+
+def test_finetune_cost_table_projects_one_step_per_depth(backbone):
+    from tagbook.experiments.he2015 import finetune_cost_table
+
+    table = finetune_cost_table(backbone, n_images=100, epochs=2, runs=3, batch=2, modes=("none", "head"))
+    assert list(table.index) == ["`none`", "`head`"]
+    assert (table["seconds per epoch"] > 0).all()
+    np.testing.assert_allclose(table["minutes for the CNN rows"], table["seconds per epoch"] * 2 * 3 / 60)

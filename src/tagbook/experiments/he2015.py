@@ -58,7 +58,7 @@ __all__ = [
     "CNNFineTuning", "cnn_fine_tuning", "method_inputs", "chosen_settings", "CHOSEN_FINETUNE",
     "GRIDS_FINETUNE", "make_model", "fit_and_score", "select_hyperparameters", "chosen_from", "chosen_table", "annotation_runs", "results_table",
     "plot_training_curves", "per_tag_recall", "plot_per_tag_recall",
-    "online_update_experiment", "online_update_models", "OnlineUpdate", "time_per_test_image", "complexity_table", "complexity_slopes",
+    "finetune_step_seconds", "finetune_cost_table", "online_update_experiment", "online_update_models", "OnlineUpdate", "time_per_test_image", "complexity_table", "complexity_slopes",
     "plot_complexity", "label_statistics_table", "top_tags", "plot_top_tags",
 ]
 
@@ -814,6 +814,60 @@ def online_update_experiment(data: AnnotationData, kind: str = "cnn", seed: int 
     frame.attrs.update(n_old=int(old.size), n_new=int(new.size), n_first=int(first.size), n_batch=int(batch.size),
                        new_tags=[data.keys[j] for j in new])
     return frame
+
+
+# -- fine-tuning cost --------------------------------------------------------------------------
+def finetune_step_seconds(backbone, mode: str, batch: int = 32, n_tags: int = 92, repeats: int = 3,
+                          seed: int = 0) -> float:
+    """Seconds of one training step (forward, backward, SGD update; pairwise hinge) of a CNN
+    tagger fine-tuning ``mode`` (:data:`~tagbook.vision.finetune.FINETUNE`), on a batch of random
+    inputs of the real shape, best of ``repeats`` after a warm-up step."""
+    import torch
+
+    from tagbook.methods.tagging.cnn_tagger import pairwise_hinge_loss
+    from tagbook.vision.finetune import trainable_tail
+
+    rng = torch.Generator().manual_seed(seed)
+    tail = trainable_tail(backbone, mode)
+    if mode == "none":
+        x = torch.rand(batch, backbone.feature_dim, generator=rng)
+    elif mode == "all":
+        x = torch.randint(0, 256, (batch, 3, backbone.input_size, backbone.input_size), generator=rng,
+                          dtype=torch.uint8)
+    else:
+        channels = tail.head_conv.in_channels if mode == "head" else tail.blocks[0]._block_args.input_filters
+        x = torch.rand(batch, channels, backbone.conv_size, backbone.conv_size, generator=rng)
+    head = torch.nn.Linear(backbone.feature_dim, n_tags)
+    params = list(head.parameters()) + ([] if tail is None else list(tail.parameters()))
+    optimiser = torch.optim.SGD(params, lr=1e-3, momentum=0.9)
+    targets = (torch.rand(batch, n_tags, generator=rng) < 0.08).float()
+    targets[:, 0] = 1.0
+
+    def step():
+        loss = pairwise_hinge_loss(head(x if tail is None else tail(x)), targets)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+
+    step()
+    best = np.inf
+    for _ in range(int(repeats)):
+        start = time.perf_counter()
+        step()
+        best = min(best, time.perf_counter() - start)
+    return float(best)
+
+
+def finetune_cost_table(backbone, n_images: int, epochs: int, runs: int, batch: int = 8,
+                        modes: Sequence[str] = FINETUNE, repeats: int = 1) -> pd.DataFrame:
+    """Seconds per epoch of ``n_images`` per fine-tuning depth, projected from one step of ``batch``
+    images (time grows with the batch), and the projected time of ``runs`` models of ``epochs``."""
+    rows = []
+    for mode in modes:
+        per_image = finetune_step_seconds(backbone, mode, batch=batch, repeats=repeats) / batch
+        rows.append({"cnn_finetune": f"`{mode}`", "seconds per epoch": per_image * n_images,
+                     "minutes for the CNN rows": per_image * n_images * epochs * runs / 60})
+    return pd.DataFrame(rows).set_index("cnn_finetune")
 
 
 # -- test-time cost ----------------------------------------------------------------------------
